@@ -1,0 +1,5 @@
+"""Allows `python -m cltui`."""
+
+from cltui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The core: configuration, providers, engine and sessions. Never imports Textual."""

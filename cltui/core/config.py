@@ -1,0 +1,673 @@
+"""The consensus configuration: typed, validated, read from TOML or the original `input.json`.
+
+Every problem is reported as a `ConfigError` naming the file, the key path and what to do, so the
+command line can print one line instead of a traceback. `ConsensusConfig.to_dict()` gives a plain
+TOML-ready table that `parse_config` reads back unchanged: sessions store it that way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from cltui.core.messages import ROLES, ChatMessage
+
+Strategy = Literal["iterative", "moa", "blender", "council"]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
+Ranking = Literal["maxwins", "bubble"]
+RANKINGS: tuple[str, ...] = get_args(Ranking)
+
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+DEMO_BASE_URL = "https://demo.cltui.invalid/api/v1"
+DEFAULT_PROVIDER = "openrouter"
+
+DEFAULT_AGGREGATOR_CONTEXT = (
+    "You have been provided with a set of responses from various language models to the latest "
+    "user query. Your task is to synthesize these responses into a single, high-quality response. "
+    "It is crucial to critically evaluate the information provided in these responses, "
+    "recognizing that some of it may be biased or incorrect. Your response should not simply "
+    "replicate the given answers but should offer a refined, accurate, and comprehensive reply to "
+    "the instruction. Ensure your response is well-structured, coherent, and adheres to the "
+    "highest standards of accuracy and reliability."
+)
+DEFAULT_AGGREGATOR_PROMPT = (
+    "Write the single best answer to the question above, drawing on the responses. Ensure that "
+    "the length of your response is similar to that of the other responses."
+)
+DEFAULT_IMPROVEMENT_PROMPT = (
+    "Please provide an answer to the initial query based on the aggregated responses provided."
+)
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased for the user: where it is and what to do."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + problem)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """An OpenAI-compatible endpoint. The key itself is never stored here, only where to find it."""
+
+    name: str
+    base_url: str
+    api_key_env: str | None = None
+    """Environment variable holding the key; None for endpoints that need none (local servers)."""
+    kind: Literal["openai", "demo"] = "openai"
+    """`demo` routes every call to the built-in simulated models."""
+    max_concurrency: int = 8
+    """Calls in flight at once to this provider; more wait their turn."""
+    connect_timeout: float = 10.0
+    idle_timeout: float = 120.0
+    """Seconds without any stream event (keep-alive comments count) before a call is abandoned."""
+    max_retries: int = 4
+    """Extra attempts after a retryable failure (429, 408, 5xx, connection errors)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A TOML-ready table with no key material in it."""
+        data: dict[str, Any] = {
+            "base_url": self.base_url,
+            "kind": self.kind,
+            "max_concurrency": self.max_concurrency,
+            "connect_timeout": self.connect_timeout,
+            "idle_timeout": self.idle_timeout,
+            "max_retries": self.max_retries,
+        }
+        if self.api_key_env:
+            data["api_key_env"] = self.api_key_env
+        return data
+
+
+BUILTIN_PROVIDERS: dict[str, ProviderSpec] = {
+    "openrouter": ProviderSpec("openrouter", OPENROUTER_BASE_URL, "OPENROUTER_API_KEY"),
+    "demo": ProviderSpec("demo", DEMO_BASE_URL, None, kind="demo", max_concurrency=16),
+    "ollama": ProviderSpec("ollama", "http://localhost:11434/v1", None, max_concurrency=2),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One model call's settings. `label` tells apart several instances of the same model."""
+
+    id: str
+    provider: str = DEFAULT_PROVIDER
+    max_tokens: int | None = None
+    temperature: float | None = None
+    system: str | None = None
+    """A system prompt for this model only, put before the conversation."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Further request body fields passed through as they are (top_p, reasoning, ...)."""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """What the user sees: the label, or the id when the id is unique."""
+        return self.label or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        """A TOML-ready table (None fields left out)."""
+        data: dict[str, Any] = {"id": self.id}
+        if self.provider != DEFAULT_PROVIDER:
+            data["provider"] = self.provider
+        if self.max_tokens is not None:
+            data["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            data["temperature"] = self.temperature
+        if self.system is not None:
+            data["system"] = self.system
+        if self.params:
+            data["params"] = dict(self.params)
+        if self.label and self.label != self.id:
+            data["label"] = self.label
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class AggregatorSpec:
+    """The model that merges the answers, its prompt messages, and an optional stand-in."""
+
+    model: ModelSpec
+    context: tuple[ChatMessage, ...] = (ChatMessage("system", DEFAULT_AGGREGATOR_CONTEXT),)
+    prompt: tuple[ChatMessage, ...] = (ChatMessage("user", DEFAULT_AGGREGATOR_PROMPT),)
+    fallback: ModelSpec | None = None
+    """Tried when the aggregator fails after its retries."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusConfig:
+    """Everything one consensus run needs apart from the key and the question."""
+
+    models: tuple[ModelSpec, ...]
+    aggregator: AggregatorSpec | None = None
+    strategy: Strategy = "iterative"
+    iterations: int = 1
+    """Improvement rounds after round 0 (so iterations + 1 rounds in all)."""
+    aggregated_prompt_type: Literal["system", "user", "assistant"] = "system"
+    improvement_prompt: str = DEFAULT_IMPROVEMENT_PROMPT
+    conversation: tuple[ChatMessage, ...] = ()
+    """Messages that open every conversation, e.g. a system prompt."""
+    quorum: int = 1
+    """How many proposers must answer for a round to go on."""
+    stop_when_agreement: float | None = None
+    """Skip the remaining improvement rounds once consecutive aggregates agree this much (0-1)."""
+    judge: ModelSpec | None = None
+    """The model comparing candidates (blender)."""
+    top_k: int = 3
+    """How many of the best candidates the aggregator fuses (blender)."""
+    ranking: Ranking = "maxwins"
+    layers: int = 2
+    """Proposer layers (moa)."""
+    self_vote: bool = True
+    """Whether a model ranks its own answer too (council)."""
+    providers: Mapping[str, ProviderSpec] = field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
+    source: str = field(default="<built-in>", compare=False)
+    """Where the config came from, for messages."""
+
+    @property
+    def rounds(self) -> int:
+        """Total rounds per turn: round 0 plus the improvement rounds."""
+        return self.iterations + 1
+
+    @property
+    def is_plain_chat(self) -> bool:
+        """One model and no aggregator: a plain chat, no consensus."""
+        return self.aggregator is None and len(self.models) == 1
+
+    def provider_for(self, model: ModelSpec) -> ProviderSpec:
+        """The provider a model runs on (validated to exist at load time)."""
+        return self.providers[model.provider]
+
+    def all_models(self) -> list[ModelSpec]:
+        """Every model the config may call: proposers, aggregator, fallback, judge."""
+        found = list(self.models)
+        if self.aggregator:
+            found.append(self.aggregator.model)
+            if self.aggregator.fallback:
+                found.append(self.aggregator.fallback)
+        if self.judge:
+            found.append(self.judge)
+        return found
+
+    def with_demo_models(self) -> ConsensusConfig:
+        """The same config with every model routed to the simulated provider."""
+
+        def to_demo(model: ModelSpec) -> ModelSpec:
+            return replace(model, provider="demo")
+
+        aggregator = self.aggregator
+        if aggregator is not None:
+            aggregator = replace(
+                aggregator,
+                model=to_demo(aggregator.model),
+                fallback=to_demo(aggregator.fallback) if aggregator.fallback else None,
+            )
+        return replace(
+            self,
+            models=tuple(to_demo(m) for m in self.models),
+            aggregator=aggregator,
+            judge=to_demo(self.judge) if self.judge else None,
+            providers={**self.providers, "demo": BUILTIN_PROVIDERS["demo"]},
+        )
+
+    def with_base_url(self, base_url: str, provider: str = DEFAULT_PROVIDER) -> ConsensusConfig:
+        """The same config with one provider pointed at another OpenAI-compatible endpoint."""
+        current = self.providers.get(provider, BUILTIN_PROVIDERS[DEFAULT_PROVIDER])
+        updated = replace(current, base_url=base_url.rstrip("/"))
+        return replace(self, providers={**self.providers, provider: updated})
+
+    def to_dict(self) -> dict[str, Any]:
+        """A TOML-ready table that `parse_config` reads back to an equal config."""
+        data: dict[str, Any] = {
+            "strategy": self.strategy,
+            "iterations": self.iterations,
+            "aggregated_prompt_type": self.aggregated_prompt_type,
+            "improvement_prompt": self.improvement_prompt,
+            "quorum": self.quorum,
+            "top_k": self.top_k,
+            "ranking": self.ranking,
+            "layers": self.layers,
+            "self_vote": self.self_vote,
+        }
+        if self.stop_when_agreement is not None:
+            data["stop_when_agreement"] = self.stop_when_agreement
+        data["models"] = [m.to_dict() for m in self.models]
+        if self.aggregator is not None:
+            agg = self.aggregator.model.to_dict()
+            agg["model"] = agg.pop("id")
+            agg["context"] = [m.to_api() for m in self.aggregator.context]
+            agg["prompt"] = [m.to_api() for m in self.aggregator.prompt]
+            if self.aggregator.fallback is not None:
+                agg["fallback"] = self.aggregator.fallback.to_dict()
+            data["aggregator"] = agg
+        if self.judge is not None:
+            judge = self.judge.to_dict()
+            judge["model"] = judge.pop("id")
+            data["judge"] = judge
+        if self.conversation:
+            data["conversation"] = [m.to_api() for m in self.conversation]
+        custom = {
+            name: spec.to_dict()
+            for name, spec in self.providers.items()
+            if BUILTIN_PROVIDERS.get(name) != spec
+        }
+        if custom:
+            data["providers"] = custom
+        return data
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+TOP_KEYS = {
+    "strategy", "iterations", "aggregated_prompt_type", "improvement_prompt", "models",
+    "aggregator", "conversation", "providers", "quorum", "stop_when_agreement", "judge", "top_k",
+    "ranking", "layers", "self_vote",
+}  # fmt: skip
+MODEL_KEYS = {"id", "provider", "max_tokens", "temperature", "system", "count", "params", "label"}
+AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt", "fallback"}
+JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
+PROVIDER_KEYS = {
+    "base_url", "api_key_env", "kind", "max_concurrency", "connect_timeout", "idle_timeout",
+    "max_retries",
+}  # fmt: skip
+
+
+class _Reader:
+    """Walks a parsed document, checking types and naming the key path in every error."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.source, key, problem)
+
+    def check_keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
+        for key in table:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else key
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise self.fail(where, f"unknown key{hint}; allowed: {', '.join(sorted(allowed))}")
+
+    def table(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"must be a table, not {_type_name(value)}")
+        return value
+
+    def string(self, value: Any, path: str, *, empty_ok: bool = False) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"must be a string, not {_type_name(value)}")
+        if not empty_ok and not value.strip():
+            raise self.fail(path, "must not be empty")
+        return value
+
+    def integer(self, value: Any, path: str, *, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"must be a whole number, not {_type_name(value)}")
+        if value < minimum:
+            raise self.fail(path, f"must be at least {minimum}, not {value}")
+        return value
+
+    def number(self, value: Any, path: str, *, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(path, f"must be a number, not {_type_name(value)}")
+        if not low <= value <= high:
+            raise self.fail(path, f"must be between {low:g} and {high:g}, not {value}")
+        return float(value)
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"must be true or false, not {_type_name(value)}")
+        return value
+
+    def choice(self, value: Any, path: str, choices: tuple[str, ...]) -> str:
+        text = self.string(value, path)
+        if text not in choices:
+            raise self.fail(path, f"'{text}' is not one of: {', '.join(choices)}")
+        return text
+
+    def messages(self, value: Any, path: str) -> tuple[ChatMessage, ...]:
+        if isinstance(value, str):  # a bare string is a convenient shorthand for one message
+            return (ChatMessage("user", value),)
+        if not isinstance(value, list):
+            raise self.fail(
+                path, f"must be a list of {{role, content}} tables, not {_type_name(value)}"
+            )
+        result = []
+        for i, item in enumerate(value):
+            where = f"{path}[{i}]"
+            entry = self.table(item, where)
+            self.check_keys(entry, {"role", "content"}, where)
+            if "role" not in entry or "content" not in entry:
+                raise self.fail(where, "needs both 'role' and 'content'")
+            role = self.choice(entry["role"], f"{where}.role", ROLES)
+            content = self.string(entry["content"], f"{where}.content", empty_ok=True)
+            result.append(ChatMessage(role, content))  # type: ignore[arg-type]
+        return tuple(result)
+
+    def model(self, value: Any, path: str, *, id_key: str, allowed: set[str]) -> ModelSpec:
+        if isinstance(value, str):
+            return ModelSpec(id=self.string(value, path))
+        entry = self.table(value, path)
+        self.check_keys(entry, allowed, path)
+        if id_key not in entry:
+            raise self.fail(path, f"needs '{id_key}', the model id (e.g. 'openai/gpt-4o-mini')")
+        spec = ModelSpec(id=self.string(entry[id_key], f"{path}.{id_key}"))
+        changes: dict[str, Any] = {}
+        if "provider" in entry:
+            changes["provider"] = self.string(entry["provider"], f"{path}.provider")
+        if "max_tokens" in entry:
+            changes["max_tokens"] = self.integer(
+                entry["max_tokens"], f"{path}.max_tokens", minimum=1
+            )
+        if "temperature" in entry:
+            changes["temperature"] = self.number(
+                entry["temperature"], f"{path}.temperature", low=0.0, high=2.0
+            )
+        if "system" in entry:
+            changes["system"] = self.string(entry["system"], f"{path}.system", empty_ok=True)
+        if "params" in entry:
+            changes["params"] = dict(self.table(entry["params"], f"{path}.params"))
+        if "label" in entry:
+            changes["label"] = self.string(entry["label"], f"{path}.label")
+        return replace(spec, **changes)
+
+    def provider(self, name: str, value: Any, path: str) -> ProviderSpec:
+        entry = self.table(value, path)
+        self.check_keys(entry, PROVIDER_KEYS, path)
+        base = BUILTIN_PROVIDERS.get(name)
+        if base is None:
+            if "base_url" not in entry:
+                raise self.fail(path, "needs 'base_url', e.g. 'http://localhost:11434/v1'")
+            base = ProviderSpec(name=name, base_url="", api_key_env=None)
+        changes: dict[str, Any] = {}
+        if "base_url" in entry:
+            url = self.string(entry["base_url"], f"{path}.base_url")
+            if not url.startswith(("http://", "https://")):
+                raise self.fail(f"{path}.base_url", f"'{url}' must start with http:// or https://")
+            changes["base_url"] = url.rstrip("/")
+        if "api_key_env" in entry:
+            changes["api_key_env"] = self.string(entry["api_key_env"], f"{path}.api_key_env")
+        if "kind" in entry:
+            changes["kind"] = self.choice(entry["kind"], f"{path}.kind", ("openai", "demo"))
+        if "max_concurrency" in entry:
+            changes["max_concurrency"] = self.integer(
+                entry["max_concurrency"], f"{path}.max_concurrency", minimum=1
+            )
+        for key in ("connect_timeout", "idle_timeout"):
+            if key in entry:
+                changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=3600)
+        if "max_retries" in entry:
+            changes["max_retries"] = self.integer(
+                entry["max_retries"], f"{path}.max_retries", minimum=0
+            )
+        return replace(base, **changes)
+
+
+def _type_name(value: Any) -> str:
+    names = {str: "a string", int: "a whole number", float: "a number", bool: "true/false",
+             list: "a list", dict: "a table"}  # fmt: skip
+    return names.get(type(value), type(value).__name__)
+
+
+def _label_models(models: list[ModelSpec]) -> tuple[ModelSpec, ...]:
+    """Give repeated model ids distinct labels ('x #1', 'x #2') so panes and sessions tell them apart."""
+    counts: dict[str, int] = {}
+    for m in models:
+        counts[m.name] = counts.get(m.name, 0) + 1
+    seen: dict[str, int] = {}
+    result = []
+    for m in models:
+        if counts[m.name] > 1:
+            seen[m.name] = seen.get(m.name, 0) + 1
+            m = replace(m, label=f"{m.name} #{seen[m.name]}")
+        result.append(m)
+    return tuple(result)
+
+
+def parse_config(data: Mapping[str, Any], source: str = "<config>") -> ConsensusConfig:
+    """Validate a parsed TOML document (or a session's `[config]` table) into a config."""
+    r = _Reader(source)
+    r.check_keys(data, TOP_KEYS, "")
+
+    providers = dict(BUILTIN_PROVIDERS)
+    if "providers" in data:
+        for name, value in r.table(data["providers"], "providers").items():
+            providers[name] = r.provider(name, value, f"providers.{name}")
+
+    if "models" not in data:
+        raise r.fail("models", "is missing: add at least one [[models]] table with an 'id'")
+    raw_models = data["models"]
+    if not isinstance(raw_models, list):
+        raise r.fail("models", f"must be a list of [[models]] tables, not {_type_name(raw_models)}")
+    if not raw_models:
+        raise r.fail("models", "is empty: add at least one [[models]] table with an 'id'")
+    models: list[ModelSpec] = []
+    for i, item in enumerate(raw_models):
+        path = f"models[{i}]"
+        spec = r.model(item, path, id_key="id", allowed=MODEL_KEYS)
+        count = 1
+        if isinstance(item, Mapping) and "count" in item:
+            count = r.integer(item["count"], f"{path}.count", minimum=1)
+        models.extend([spec] * count)
+
+    aggregator: AggregatorSpec | None = None
+    if "aggregator" in data:
+        path = "aggregator"
+        entry = r.table(data["aggregator"], path)
+        agg_model = r.model(entry, path, id_key="model", allowed=AGGREGATOR_KEYS)
+        aggregator = AggregatorSpec(model=agg_model)
+        if "context" in entry:
+            aggregator = replace(
+                aggregator, context=r.messages(entry["context"], f"{path}.context")
+            )
+        if "prompt" in entry:
+            aggregator = replace(aggregator, prompt=r.messages(entry["prompt"], f"{path}.prompt"))
+        if "fallback" in entry:
+            fallback = r.model(entry["fallback"], f"{path}.fallback", id_key="id",
+                               allowed=MODEL_KEYS - {"count"})  # fmt: skip
+            aggregator = replace(aggregator, fallback=fallback)
+
+    judge = None
+    if "judge" in data:
+        judge = r.model(data["judge"], "judge", id_key="model", allowed=JUDGE_KEYS)
+
+    config = ConsensusConfig(models=_label_models(models), aggregator=aggregator,
+                             providers=providers, judge=judge, source=source)  # fmt: skip
+    changes: dict[str, Any] = {}
+    if "strategy" in data:
+        changes["strategy"] = r.choice(data["strategy"], "strategy", STRATEGIES)
+    if "iterations" in data:
+        changes["iterations"] = r.integer(data["iterations"], "iterations", minimum=0)
+    if "aggregated_prompt_type" in data:
+        changes["aggregated_prompt_type"] = r.choice(
+            data["aggregated_prompt_type"], "aggregated_prompt_type", ROLES
+        )
+    if "improvement_prompt" in data:
+        changes["improvement_prompt"] = r.string(data["improvement_prompt"], "improvement_prompt")
+    if "conversation" in data:
+        changes["conversation"] = r.messages(data["conversation"], "conversation")
+    if "quorum" in data:
+        changes["quorum"] = r.integer(data["quorum"], "quorum", minimum=1)
+    if "stop_when_agreement" in data:
+        value = r.number(data["stop_when_agreement"], "stop_when_agreement", low=0.0, high=1.0)
+        changes["stop_when_agreement"] = value or None  # 0 means off
+    if "top_k" in data:
+        changes["top_k"] = r.integer(data["top_k"], "top_k", minimum=1)
+    if "ranking" in data:
+        changes["ranking"] = r.choice(data["ranking"], "ranking", RANKINGS)
+    if "layers" in data:
+        changes["layers"] = r.integer(data["layers"], "layers", minimum=1)
+    if "self_vote" in data:
+        changes["self_vote"] = r.boolean(data["self_vote"], "self_vote")
+    config = replace(config, **changes)
+    _check_consistency(config, r)
+    return config
+
+
+def _check_consistency(config: ConsensusConfig, r: _Reader) -> None:
+    """Checks that span several keys: providers exist, quorum fits, strategies have their parts."""
+    for path, model in _model_paths(config):
+        if model.provider not in config.providers:
+            known = ", ".join(sorted(config.providers))
+            raise r.fail(
+                f"{path}.provider",
+                f"unknown provider '{model.provider}'; known: {known} "
+                f"(add a [providers.{model.provider}] table with a base_url)",
+            )
+    if config.quorum > len(config.models):
+        raise r.fail(
+            "quorum", f"is {config.quorum} but only {len(config.models)} models are listed"
+        )
+    if config.aggregator is None and len(config.models) > 1:
+        raise r.fail(
+            "aggregator",
+            "is missing: several models need an [aggregator] with a 'model' to merge their answers",
+        )
+    if config.strategy == "blender" and config.judge is None:
+        raise r.fail("judge", "is missing: strategy 'blender' needs a [judge] with a 'model'")
+
+
+def _model_paths(config: ConsensusConfig) -> list[tuple[str, ModelSpec]]:
+    paths = [(f"models[{i}]", m) for i, m in enumerate(config.models)]
+    if config.aggregator:
+        paths.append(("aggregator", config.aggregator.model))
+        if config.aggregator.fallback:
+            paths.append(("aggregator.fallback", config.aggregator.fallback))
+    if config.judge:
+        paths.append(("judge", config.judge))
+    return paths
+
+
+def parse_seed_json(data: Any, source: str) -> ConsensusConfig:
+    """Read the original project's `input.json` layout and convert it to a config."""
+    r = _Reader(source)
+    doc = r.table(data, "")
+    allowed = {"models", "aggregator", "aggregated_prompt_type", "improvement_prompt",
+               "iterations", "initial_conversation"}  # fmt: skip
+    r.check_keys(doc, allowed, "")
+    converted: dict[str, Any] = {}
+    if "models" in doc:
+        converted["models"] = doc["models"]
+    if "aggregator" in doc:
+        aggs = doc["aggregator"]
+        if isinstance(aggs, Mapping):
+            aggs = [aggs]
+        if not isinstance(aggs, list) or not aggs:
+            raise r.fail("aggregator", "must be a list with one aggregator object")
+        first = r.table(aggs[0], "aggregator[0]")
+        r.check_keys(first, {"model", "approach", "aggregator_context", "aggregator_prompt"},
+                     "aggregator[0]")  # fmt: skip
+        if "model" not in first:
+            raise r.fail("aggregator[0]", "needs 'model', an object with 'id'")
+        model = first["model"]
+        if isinstance(model, str):
+            model = {"id": model}
+        model = dict(r.table(model, "aggregator[0].model"))
+        agg: dict[str, Any] = {"model": model.pop("id", None)}
+        if agg["model"] is None:
+            raise r.fail("aggregator[0].model", "needs 'id'")
+        agg.update(model)
+        if "aggregator_context" in first:
+            agg["context"] = first["aggregator_context"]
+        if "aggregator_prompt" in first:
+            agg["prompt"] = first["aggregator_prompt"]
+        converted["aggregator"] = agg
+    for key in ("aggregated_prompt_type", "improvement_prompt", "iterations"):
+        if key in doc:
+            converted[key] = doc[key]
+    if "initial_conversation" in doc:
+        # The seed's initial conversation may end with the question itself; keep only what
+        # opens the conversation (system messages), since the question comes from the prompt.
+        msgs = r.messages(doc["initial_conversation"], "initial_conversation")
+        converted["conversation"] = [m.to_api() for m in msgs if m.role == "system"]
+    try:
+        return parse_config(converted, source)
+    except ConfigError as error:
+        # Name the seed's own key for the aggregator's messages.
+        key = error.key.replace("aggregator.context", "aggregator[0].aggregator_context")
+        key = key.replace("aggregator.prompt", "aggregator[0].aggregator_prompt")
+        key = key.replace("conversation", "initial_conversation")
+        raise ConfigError(source, key, error.problem) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> ConsensusConfig:
+    """Read a config file: TOML, or the original project's JSON (`.json`)."""
+    file = Path(path)
+    source = str(file)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(source, "", "file not found") from None
+    except OSError as error:
+        raise ConfigError(source, "", f"cannot be read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(source, "", "is not UTF-8 text") from None
+    if file.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ConfigError(
+                source,
+                "",
+                f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            ) from None
+        return parse_seed_json(data, source)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(source, "", f"invalid TOML: {error}") from None
+    return parse_config(doc, source)
+
+
+# --------------------------------------------------------------------------------------------
+# Built-in configurations
+
+DEMO_MODELS = ("demo/atlas", "demo/borealis", "demo/cirrus")
+DEMO_AGGREGATOR = "demo/synthesis"
+DEMO_JUDGE = "demo/arbiter"
+
+
+def demo_config(strategy: Strategy = "iterative") -> ConsensusConfig:
+    """Three simulated models and a simulated aggregator: runs offline, no key."""
+    return parse_config(
+        {
+            "strategy": strategy,
+            "iterations": 2,
+            "models": [{"id": m, "provider": "demo", "max_tokens": 600} for m in DEMO_MODELS],
+            "aggregator": {"model": DEMO_AGGREGATOR, "provider": "demo", "max_tokens": 800},
+            "judge": {"model": DEMO_JUDGE, "provider": "demo", "max_tokens": 50},
+        },
+        source=f"<demo {strategy}>",
+    )
+
+
+def default_config() -> ConsensusConfig:
+    """A sensible OpenRouter setup for users who start without a config file."""
+    return parse_config(
+        {
+            "iterations": 1,
+            "models": [
+                {"id": "openai/gpt-4o-mini", "max_tokens": 1500},
+                {"id": "google/gemini-2.5-flash", "max_tokens": 1500},
+                {"id": "meta-llama/llama-3.3-70b-instruct", "max_tokens": 1500},
+            ],
+            "aggregator": {"model": "openai/gpt-4o-mini", "max_tokens": 2000},
+            "judge": {"model": "openai/gpt-4o-mini", "max_tokens": 300},
+        },
+        source="<default>",
+    )

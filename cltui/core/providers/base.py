@@ -1,0 +1,80 @@
+"""What the engine needs from a provider, independent of HTTP.
+
+The engine talks only to `ChatBackend`: the real HTTP client implements it, and tests implement it
+with scripted fakes. Keeping the surface this small is what lets the engine be tested without a
+network and the TUI never see a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cltui.core.messages import ChatMessage, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """One chat completion request."""
+
+    model: str
+    messages: Sequence[ChatMessage]
+    max_tokens: int | None = None
+    temperature: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    """Extra body fields, passed through as they are."""
+
+    def to_body(self, *, stream: bool) -> dict[str, Any]:
+        """The JSON body of POST /chat/completions."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.to_api() for m in self.messages],
+            "stream": stream,
+        }
+        if self.max_tokens is not None:
+            body["max_tokens"] = self.max_tokens
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        body.update(self.params)
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class StreamChunk:
+    """A piece of a streamed reply. Any field may be empty; `usage` comes once, near the end."""
+
+    content: str = ""
+    reasoning: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    """The model that actually answered (OpenRouter may route to a fallback)."""
+    generation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    """Told to the caller before a retry, so the UI can say 'rate limited, retrying in 4 s'."""
+
+    attempt: int
+    """The attempt about to start (2 = first retry)."""
+    max_attempts: int
+    delay: float
+    reason: str
+
+
+RetryCallback = Callable[[RetryNotice], None]
+
+
+class ChatBackend(Protocol):
+    """Streams one chat completion. Raises `ProviderError` subclasses on failure.
+
+    A failure after some text was streamed raises `StreamBrokenError` (or another
+    `ProviderError`); the caller keeps the text it already received. Retries happen inside,
+    only before the first chunk of a reply arrives.
+    """
+
+    def stream_chat(
+        self, request: ChatRequest, *, on_retry: RetryCallback | None = None
+    ) -> AsyncIterator[StreamChunk]: ...

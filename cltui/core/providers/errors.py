@@ -1,0 +1,121 @@
+"""Typed provider errors whose messages tell the user what happened and what to do.
+
+Messages never contain the API key: they are built from the status, the API's own error text
+(which the client scrubs of the key before it gets here) and fixed advice.
+"""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base of every failure talking to a model endpoint.
+
+    `kind` is a short stable name (for sessions, JSON output and tests); `str(error)` is the
+    user-facing sentence.
+    """
+
+    kind = "provider"
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        model: str | None = None,
+        retry_after: float | None = None,
+        partial_text: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.model = model
+        self.retry_after = retry_after
+        """Seconds the server asked us to wait, when it said so."""
+        self.partial_text = partial_text
+        """Text streamed before the failure, kept for the user."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthenticationError(ProviderError):
+    """401: the key is missing, wrong or revoked."""
+
+    kind = "auth"
+
+
+class InsufficientCreditsError(ProviderError):
+    """402: no credits left, or the request's max_tokens cost more than the balance allows."""
+
+    kind = "credits"
+
+
+class ModerationError(ProviderError):
+    """403: the input was flagged, or the key lacks permission."""
+
+    kind = "moderation"
+
+
+class ModelNotFoundError(ProviderError):
+    """The model id does not exist (any more) on this endpoint."""
+
+    kind = "model_not_found"
+
+
+class ContextTooLongError(ProviderError):
+    """The conversation no longer fits the model's context window."""
+
+    kind = "context_length"
+
+
+class BadRequestError(ProviderError):
+    """400/413/422: the endpoint rejected the request as malformed."""
+
+    kind = "bad_request"
+
+
+class RateLimitedError(ProviderError):
+    """429: too many requests; retryable after `retry_after` seconds when known."""
+
+    kind = "rate_limited"
+    retryable = True
+
+
+class ProviderDownError(ProviderError):
+    """5xx: the model's provider failed or is overloaded."""
+
+    kind = "provider_down"
+    retryable = True
+
+
+class RequestTimeoutError(ProviderError):
+    """408, or no byte arrived within the connect or idle timeout."""
+
+    kind = "timeout"
+    retryable = True
+
+
+class ConnectionFailedError(ProviderError):
+    """The endpoint could not be reached, or the connection dropped before any text."""
+
+    kind = "connection"
+    retryable = True
+
+
+class StreamBrokenError(ProviderError):
+    """The stream failed after text had arrived; `partial_text` holds what came."""
+
+    kind = "stream_broken"
+
+
+class MalformedResponseError(ProviderError):
+    """The endpoint answered something that is not the OpenAI-compatible format."""
+
+    kind = "malformed"
+
+
+class MissingKeyError(ProviderError):
+    """No API key in the environment or the user config for a provider that needs one."""
+
+    kind = "missing_key"

@@ -1,0 +1,1 @@
+"""The Textual user interface: renders the engine's events; never builds HTTP requests."""
