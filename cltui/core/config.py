@@ -423,7 +423,7 @@ def _type_name(value: Any) -> str:
 
 
 def _label_models(models: list[ModelSpec]) -> tuple[ModelSpec, ...]:
-    """Give repeated model ids distinct labels ('x #1', 'x #2') so panes and sessions tell them apart."""
+    """Label repeated model ids (x #1, x #2) so panes and sessions tell them apart."""
     counts: dict[str, int] = {}
     for m in models:
         counts[m.name] = counts.get(m.name, 0) + 1
