@@ -1,0 +1,161 @@
+"""`cltui run`: the same consensus as the TUI, for scripts.
+
+Progress goes to stderr, the final answer (or the whole session as JSON) to stdout, and the session
+is saved after every reply exactly as the TUI saves it. Exit codes: 0 success, 1 the run failed,
+2 bad input, 130 interrupted (the session is then saved as `interrupted` and can be resumed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from cltui.core.config import ConfigError
+from cltui.core.config_choice import choose_config
+from cltui.core.costs import format_cost, session_totals, turn_totals
+from cltui.core.paths import sessions_dir
+from cltui.core.preview import format_preview, planned_calls
+from cltui.core.runner import ConsensusRunner, with_strategy
+from cltui.core.session import Turn
+from cltui.core.session_store import SessionError, resolve_session_ref
+from cltui.core.settings import load_user_settings
+from cltui.progress import ProgressPrinter
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"cltui: {message}\n")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Entry point of `cltui run`; returns the exit code."""
+    prompt = getattr(args, "prompt", None)
+    resume_ref = getattr(args, "resume", None)
+    if not prompt and not resume_ref:
+        _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
+        return EXIT_USAGE
+    if prompt is not None and not prompt.strip():
+        _error("--prompt is empty: give the question to ask")
+        return EXIT_USAGE
+    try:
+        settings = load_user_settings()
+        runner = _build_runner(args, settings.api_keys, settings)
+    except (ConfigError, SessionError) as error:
+        _error(str(error))
+        return EXIT_USAGE
+    if getattr(args, "dry_run", False):
+        return asyncio.run(_dry_run(runner, prompt or ""))
+    try:
+        return asyncio.run(_run(runner, args, prompt))
+    except KeyboardInterrupt:
+        where = f"; resume with: cltui run --resume {runner.path}" if runner.path else ""
+        _error(f"interrupted: the session was saved as interrupted{where}")
+        return EXIT_INTERRUPTED
+
+
+def _build_runner(args: argparse.Namespace, api_keys: dict[str, str], settings) -> ConsensusRunner:
+    directory = sessions_dir(getattr(args, "sessions_dir", None))
+    resume_ref = getattr(args, "resume", None)
+    if resume_ref:
+        path = resolve_session_ref(resume_ref, directory)
+        runner = ConsensusRunner.open(
+            path,
+            demo=bool(getattr(args, "demo", False)),
+            sessions_dir=directory,
+            api_keys=api_keys,
+            base_url=getattr(args, "base_url", None),
+            environ=os.environ,
+        )
+        strategy = getattr(args, "strategy", None)
+        if strategy and strategy != runner.config.strategy:
+            raise ConfigError(str(path), "strategy", "a resumed session keeps its own strategy")
+        return runner
+    config = choose_config(
+        getattr(args, "config", None),
+        demo=bool(getattr(args, "demo", False)),
+        settings=settings,
+        environ=os.environ,
+        strategy=getattr(args, "strategy", None),
+        base_url=getattr(args, "base_url", None),
+    )
+    config = with_strategy(config, None)
+    save = getattr(args, "save", None)
+    return ConsensusRunner(
+        config,
+        sessions_dir=directory,
+        path=Path(save) if save else None,
+        api_keys=api_keys,
+    )
+
+
+async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
+    """Print what a run would cost, without calling any model."""
+    try:
+        await runner.load_prices()
+        plan = planned_calls(runner.config)
+        preview = runner.preview(prompt)
+    finally:
+        await runner.aclose()
+    out = sys.stdout
+    config = runner.config
+    out.write(f"strategy: {config.strategy}\n")
+    out.write(f"models: {', '.join(m.name for m in config.models)}\n")
+    if config.aggregator:
+        out.write(f"aggregator: {config.aggregator.model.name}\n")
+    if config.strategy == "blender" and config.judge:
+        out.write(f"judge: {config.judge.name} ({config.ranking})\n")
+    out.write(f"rounds: {config.rounds}\n")
+    out.write(f"calls per round: {plan.describe_round()}\n")
+    out.write(f"calls: {plan.total}\n")
+    out.write(f"estimate: {format_preview(preview)}\n")
+    return EXIT_OK
+
+
+async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | None) -> int:
+    printer = ProgressPrinter(sys.stderr, quiet=bool(getattr(args, "quiet", False)))
+    runner.add_sink(printer)
+    turn: Turn | None = None
+    try:
+        if runner.path is not None:
+            sys.stderr.write(f"session: {runner.path}\n")
+        await runner.fetch_credits()
+        if runner.can_resume:
+            turn = await runner.resume()
+            if turn.status != "complete":
+                return _finish(runner, turn, args)
+        elif getattr(args, "resume", None) and not prompt:
+            sys.stderr.write("the session has nothing to resume; give --prompt to ask more\n")
+        if prompt:
+            turn = await runner.ask(prompt)
+        await runner.fetch_credits()
+    finally:
+        await runner.aclose()
+    return _finish(runner, turn, args)
+
+
+def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
+    if runner.last_save_error:
+        _error(f"the session could not be saved: {runner.last_save_error}")
+    if getattr(args, "json", False):
+        from cltui.core.export import session_to_json
+
+        sys.stdout.write(session_to_json(runner.session) + "\n")
+    elif turn is not None and turn.final:
+        sys.stdout.write(turn.final.rstrip("\n") + "\n")
+    if turn is not None:
+        totals = turn_totals(turn)
+        whole = session_totals(runner.session)
+        sys.stderr.write(
+            f"turn: {totals.calls} calls · {totals.prompt_tokens + totals.completion_tokens} tokens"
+            f" · {format_cost(totals.cost, totals.estimated)}"
+            f" (session {format_cost(whole.cost, whole.estimated)})\n"
+        )
+    if runner.path is not None:
+        sys.stderr.write(f"saved: {runner.path}\n")
+    if turn is None:
+        return EXIT_OK
+    return EXIT_OK if turn.status == "complete" else EXIT_FAILED
