@@ -80,6 +80,9 @@ class RateLimitedError(ProviderError):
 
     kind = "rate_limited"
     retryable = True
+    daily_limit = False
+    """Set on instances for a daily cap (e.g. free-model requests per day): retrying before the
+    reset only burns attempts, so the retry policy gives up at once."""
 
 
 class ProviderDownError(ProviderError):

@@ -1,0 +1,115 @@
+"""One client per provider for the whole run, and where each provider's key comes from.
+
+The engine asks for a model's backend; the registry hands back the provider's single client
+(created on first use), so all the calls of a run share that provider's connection pool and
+concurrency cap. Demo providers get the simulated-model transport, so the demo runs through the
+very same client code as the real endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from cltui.core.config import (
+    DEFAULT_PROVIDER,
+    ConfigError,
+    ConsensusConfig,
+    ModelSpec,
+    ProviderSpec,
+)
+from cltui.core.paths import user_settings_file
+from cltui.core.providers.base import ChatBackend
+from cltui.core.providers.client import OpenAIClient
+
+BASE_URL_ENV = "OPENROUTER_BASE_URL"
+
+
+class ProviderRegistry:
+    """Lazily created, reused clients for the providers of a config."""
+
+    def __init__(
+        self,
+        providers: Mapping[str, ProviderSpec],
+        *,
+        api_keys: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        **client_options: Any,
+    ) -> None:
+        """`api_keys` are the user settings' keys by provider name; they win over the
+        environment. `client_options` go to every `OpenAIClient` (tests pass a fake sleep)."""
+        self.providers = dict(providers)
+        self._api_keys = dict(api_keys or {})
+        self._environ = os.environ if environ is None else environ
+        self._client_options = client_options
+        self._clients: dict[str, OpenAIClient] = {}
+
+    def client(self, name: str) -> OpenAIClient:
+        """The provider's client, created on first use."""
+        existing = self._clients.get(name)
+        if existing is not None:
+            return existing
+        spec = self.providers.get(name)
+        if spec is None:
+            known = ", ".join(sorted(self.providers)) or "none"
+            raise ConfigError(
+                "<providers>",
+                name,
+                f"unknown provider; known: {known} (add a [providers.{name}] "
+                "table with a base_url)",
+            )
+        api_key, key_hint = self._key_for(spec)
+        transport: httpx.AsyncBaseTransport | None = None
+        if spec.kind == "demo":
+            from cltui.core.providers.demo import DemoTransport  # only demo runs need it
+
+            transport = DemoTransport()
+        created = OpenAIClient(
+            spec, api_key=api_key, transport=transport, key_hint=key_hint, **self._client_options
+        )
+        self._clients[name] = created
+        return created
+
+    def backend_for(self, model: ModelSpec) -> ChatBackend:
+        """The backend that serves a model: its provider's client."""
+        return self.client(model.provider)
+
+    def _key_for(self, spec: ProviderSpec) -> tuple[str | None, str]:
+        """The key and, for error messages, where it came from (never the key itself)."""
+        from_settings = self._api_keys.get(spec.name)
+        if from_settings:
+            return from_settings, f"api_key under [providers.{spec.name}] in {user_settings_file()}"
+        if spec.api_key_env:
+            return self._environ.get(spec.api_key_env) or None, spec.api_key_env
+        return None, "the API key"
+
+    async def aclose(self) -> None:
+        """Close every client created so far."""
+        clients = list(self._clients.values())
+        self._clients.clear()
+        for created in clients:
+            await created.aclose()
+
+    async def __aenter__(self) -> ProviderRegistry:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+def apply_base_url_override(
+    config: ConsensusConfig, flag: str | None, environ: Mapping[str, str]
+) -> ConsensusConfig:
+    """Point the openrouter provider at `--base-url`, else at `OPENROUTER_BASE_URL`; unchanged
+    when neither is set."""
+    source, url = "--base-url", (flag or "").strip()
+    if not url:
+        source, url = BASE_URL_ENV, (environ.get(BASE_URL_ENV) or "").strip()
+    if not url:
+        return config
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(source, "", f"'{url}' must start with http:// or https://")
+    return config.with_base_url(url, DEFAULT_PROVIDER)

@@ -1,0 +1,118 @@
+"""Typed answers of the non-streaming endpoints: a whole chat reply, the model list, credits.
+
+Parsing is lenient about what OpenAI-compatible servers leave out (a local server's model list
+has no prices) and strict about nothing the user cannot fix, so a model entry with odd fields is
+kept with those fields empty rather than failing the whole list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cltui.core.messages import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    """A complete, non-streamed reply."""
+
+    content: str
+    reasoning: str = ""
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    model: str | None = None
+    generation_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One entry of GET /models. Prices are US dollars per token; None when not listed."""
+
+    id: str
+    name: str
+    context_length: int | None = None
+    prompt_price: float | None = None
+    completion_price: float | None = None
+    is_free: bool = False
+    max_completion_tokens: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditsInfo:
+    """The account's balance in US dollars; fields are None when the endpoint does not say."""
+
+    remaining: float | None
+    used: float | None
+    limit: float | None
+    source: Literal["credits", "key"]
+    """Which endpoint answered: /credits (account) or /key (this key's limit)."""
+    is_free_tier: bool | None = None
+
+
+def as_float(value: Any) -> float | None:
+    """A number from a JSON number or numeric string ('0.0000025'); None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    number = as_float(value)
+    return int(number) if number is not None else None
+
+
+def parse_usage(data: Any) -> Usage | None:
+    """The `usage` object of a reply or of the last stream chunk."""
+    if not isinstance(data, Mapping):
+        return None
+    prompt_details = data.get("prompt_tokens_details")
+    completion_details = data.get("completion_tokens_details")
+    cached = prompt_details.get("cached_tokens") if isinstance(prompt_details, Mapping) else None
+    reasoning = (
+        completion_details.get("reasoning_tokens")
+        if isinstance(completion_details, Mapping)
+        else None
+    )
+    return Usage(
+        prompt_tokens=as_int(data.get("prompt_tokens")) or 0,
+        completion_tokens=as_int(data.get("completion_tokens")) or 0,
+        cost=as_float(data.get("cost")),
+        reasoning_tokens=as_int(reasoning) or 0,
+        cached_tokens=as_int(cached) or 0,
+    )
+
+
+def parse_model(entry: Any) -> ModelInfo | None:
+    """One model of GET /models, or None when the entry has no usable id."""
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not entry["id"]:
+        return None
+    model_id: str = entry["id"]
+    name = entry.get("name") if isinstance(entry.get("name"), str) else model_id
+    pricing = entry.get("pricing") if isinstance(entry.get("pricing"), Mapping) else {}
+    prompt_price = as_float(pricing.get("prompt"))
+    completion_price = as_float(pricing.get("completion"))
+    prices = [as_float(v) for v in pricing.values()]
+    listed = [p for p in prices if p is not None]
+    is_free = model_id.endswith(":free") or (
+        prompt_price is not None and completion_price is not None and all(p == 0 for p in listed)
+    )
+    top = entry.get("top_provider") if isinstance(entry.get("top_provider"), Mapping) else {}
+    context_length = as_int(entry.get("context_length")) or as_int(top.get("context_length"))
+    return ModelInfo(
+        id=model_id,
+        name=name or model_id,
+        context_length=context_length,
+        prompt_price=prompt_price,
+        completion_price=completion_price,
+        is_free=is_free,
+        max_completion_tokens=as_int(top.get("max_completion_tokens")),
+    )

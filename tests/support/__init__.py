@@ -1,0 +1,1 @@
+"""Reusable test helpers: a real local HTTP server and a fake OpenAI-compatible endpoint."""
