@@ -1,0 +1,185 @@
+"""Sessions as documents: Markdown to read or share, JSON for scripts.
+
+Model answers are Markdown already and go in as they are. Everything that lands in a heading or a
+table cell (model names, error messages, titles) is untrusted too, so it is escaped there: a `|`
+or a newline must not break the table, and `<`/`[` must not become HTML or links.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, session_totals
+from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.session_store import clean_line, scrub_surrogates, session_to_dict
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def escape_inline(text: str) -> str:
+    """Text safe inside a heading or a table cell: one line, Markdown punctuation escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean_line(text))
+
+
+def _close_open_fence(text: str) -> str:
+    """The text, plus a closing fence if it leaves a code block open (a cut-off answer), so the
+    rest of the document is not swallowed into it."""
+    open_fence = ""
+    for line in text.splitlines():
+        match = _FENCE.match(line)
+        if not match:
+            continue
+        fence = match.group(1)
+        if not open_fence:
+            open_fence = fence
+        elif fence[0] == open_fence[0] and len(fence) >= len(open_fence):
+            if not line.strip()[len(fence) :].strip():
+                open_fence = ""
+    if open_fence:
+        return text.rstrip("\n") + "\n" + open_fence
+    return text
+
+
+def _block(text: str) -> str:
+    return _close_open_fence(text).rstrip("\n")
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in _block(text).splitlines())
+
+
+def _totals_line(totals: Totals) -> str:
+    parts = [
+        f"{format_tokens(totals.prompt_tokens)} prompt tokens",
+        f"{format_tokens(totals.completion_tokens)} completion tokens",
+        format_cost(totals.cost, totals.estimated),
+        f"{totals.calls} calls",
+    ]
+    if totals.unknown_cost:
+        parts.append(f"{totals.unknown_cost} with unknown cost")
+    return ", ".join(parts)
+
+
+def _duration(ms: int | None) -> str:
+    return f"{ms / 1000:.1f} s" if ms is not None else ""
+
+
+def _reply_heading(reply: Reply, label: str) -> str:
+    totals = reply_totals(reply)
+    facts = [reply.status, f"{format_tokens(totals.tokens)} tokens"]
+    if reply.cost is not None:
+        facts.append(format_cost(reply.cost, reply.cost_estimated))
+    if reply.duration_ms is not None:
+        facts.append(_duration(reply.duration_ms))
+    name = escape_inline(reply.model)
+    if reply.served_by and reply.served_by != reply.model:
+        name += f" (served by {escape_inline(reply.served_by)})"
+    return f"#### {label}{name} · " + " · ".join(facts)
+
+
+def _reply_section(reply: Reply, label: str = "") -> list[str]:
+    out = [_reply_heading(reply, label), ""]
+    if reply.status != "ok" and reply.error:
+        out += [f"**Error:** {escape_inline(reply.error)}", ""]
+    if reply.content:
+        out += [_block(reply.content), ""]
+    elif reply.status == "ok":
+        out += ["*(empty answer)*", ""]
+    return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return escape_inline(str(value))
+
+
+def _ranking_table(ranking: list[dict[str, Any]]) -> list[str]:
+    out = ["| Rank | Model | Score |", "| ---: | --- | ---: |"]
+    for position, entry in enumerate(ranking, start=1):
+        rank = entry.get("rank", position)
+        out.append(f"| {_cell(rank)} | {_cell(entry.get('model', ''))} | "
+                   f"{_cell(entry.get('score', ''))} |")  # fmt: skip
+    return out + [""]
+
+
+def _round_section(rnd: Round) -> list[str]:
+    title = f"### Round {rnd.index + 1}"
+    if rnd.layer is not None:
+        title += f" (layer {rnd.layer})"
+    out = [title, ""]
+    for reply in rnd.replies:
+        out += _reply_section(reply)
+    for review in rnd.reviews:
+        out += _reply_section(review, f"{review.role.capitalize()}: ")
+    if rnd.judgements:
+        out += ["**Judgements**", "", "| First | Second | Verdict |", "| --- | --- | --- |"]
+        for j in rnd.judgements:
+            out.append(f"| {_cell(j.first)} | {_cell(j.second)} | {_cell(j.verdict)} |")
+        out.append("")
+    if rnd.ranking:
+        out += ["**Ranking**", ""] + _ranking_table(rnd.ranking)
+    if rnd.agreement is not None:
+        out += [f"Agreement with the previous round: {rnd.agreement:.0%}", ""]
+    if rnd.aggregate is not None:
+        out += _reply_section(rnd.aggregate, "Aggregate: ")
+    return out
+
+
+def _turn_section(number: int, turn: Turn) -> list[str]:
+    out = [f"## Turn {number}", ""]
+    if turn.status != "complete":
+        out += [f"*Status: {escape_inline(turn.status)}*", ""]
+    out += ["### Question", "", _block(turn.prompt), ""]
+    for rnd in turn.rounds:
+        out += _round_section(rnd)
+    if turn.final:
+        out += ["### Final answer", "", _quote(turn.final), ""]
+    return out
+
+
+def _config_models(config: Mapping[str, Any]) -> list[str]:
+    models = config.get("models")
+    if not isinstance(models, list):
+        return []
+    names = []
+    for m in models:
+        if isinstance(m, Mapping):
+            name = m.get("label") or m.get("id")
+            if isinstance(name, str):
+                names.append(name)
+    return names
+
+
+def session_to_markdown(session: Session) -> str:
+    """A readable document of the whole conversation."""
+    title = escape_inline(session.title) or "Untitled session"
+    out = [f"# {title}", ""]
+    meta = [
+        ("Session", session.id),
+        ("Created", session.created_at),
+        ("Updated", session.updated_at),
+        ("Status", session.status),
+        ("Strategy", str(session.config.get("strategy", ""))),
+        ("Models", ", ".join(_config_models(session.config))),
+    ]
+    aggregator = session.config.get("aggregator")
+    if isinstance(aggregator, Mapping) and isinstance(aggregator.get("model"), str):
+        meta.append(("Aggregator", aggregator["model"]))
+    for name, value in meta:
+        if value:
+            out.append(f"- **{name}:** {escape_inline(value)}")
+    out += [f"- **Total:** {_totals_line(session_totals(session))}", ""]
+    for number, turn in enumerate(session.turns, start=1):
+        out += _turn_section(number, turn)
+    return scrub_surrogates("\n".join(out).rstrip("\n") + "\n")
+
+
+def session_to_json(session: Session) -> str:
+    """The session file's data as JSON (same layout as the TOML)."""
+    text = json.dumps(session_to_dict(session), indent=2, ensure_ascii=False, allow_nan=True)
+    return scrub_surrogates(text) + "\n"

@@ -1,0 +1,108 @@
+"""Markdown and JSON exports: complete, escaped where it matters, never holding a key."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from support.session_samples import HOSTILE_STRINGS, sample_session
+
+from cltui.core.export import escape_inline, session_to_json, session_to_markdown
+from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.session_store import session_to_dict, session_to_toml
+
+
+def test_markdown_has_metadata_turns_rounds_and_final() -> None:
+    text = session_to_markdown(sample_session(turns=2))
+    assert text.startswith("# Why is the sky blue?\n")
+    assert "- **Status:** complete" in text
+    assert "- **Strategy:** blender" in text
+    assert "- **Models:** demo/atlas, demo/borealis, demo/cirrus" in text
+    assert "- **Total:** " in text and "20 calls" in text
+    assert text.count("## Turn ") == 2
+    assert "Question 1: why is the sky blue?" in text
+    assert "### Round 1 (layer 1)" in text and "### Round 2 (layer 2)" in text
+    assert "## Answer from demo/atlas\n\nRayleigh scattering, round 0." in text
+    assert "#### demo/cirrus · error" in text
+    assert "**Error:** model not found" in text
+    assert "#### Aggregate: demo/synthesis · ok · 700 tokens · ~$0.002 · " not in text
+    assert "#### Aggregate: demo/synthesis · ok · 700 tokens · ~$0.002" in text
+    assert "| 1 | demo/atlas | 2 |" in text
+    assert "| demo/atlas | demo/borealis | first |" in text
+    assert "Agreement with the previous round: 88%" in text
+    assert "### Final answer\n\n> Merged answer 1.1\n" in text
+
+
+def test_reply_heading_shows_tokens_cost_and_time() -> None:
+    text = session_to_markdown(sample_session(turns=1))
+    assert "#### demo/atlas · ok · 300 tokens · $0.001 · 1.5 s" in text
+
+
+def test_model_names_and_errors_are_escaped_in_headings_and_tables() -> None:
+    evil = "evil|model\n# heading <script>"
+    reply = Reply(model=evil, status="error", error="bad | thing\nsecond [link](x)")
+    session = Session(
+        config={},
+        title="[/red] title\x1b[31m",
+        turns=[Turn("q", rounds=[Round(0, [reply], ranking=[{"model": evil, "rank": 1}])])],
+    )
+    text = session_to_markdown(session)
+    assert "#### evil\\|model \\# heading \\<script\\> · error" in text
+    assert "**Error:** bad \\| thing second \\[link\\](x)" in text
+    assert "| 1 | evil\\|model \\# heading \\<script\\> |  |" in text
+    assert text.startswith("# \\[/red\\] title\\[31m\n")
+    assert "\x1b" not in text
+
+
+def test_model_content_goes_in_verbatim() -> None:
+    content = "| a | b |\n|---|---|\n| 1 | 2 |\n\n```python\nprint('x')\n```"
+    session = Session(config={}, turns=[Turn("q", rounds=[Round(0, [Reply("m", "ok", content)])])])
+    assert content in session_to_markdown(session)
+
+
+def test_an_unclosed_code_fence_is_closed_after_the_content() -> None:
+    content = "Here:\n```python\nprint('cut off"
+    turns = [Turn("q", rounds=[Round(0, [Reply("m", "partial", content), Reply("n", "ok", "x")])])]
+    text = session_to_markdown(Session(config={}, turns=turns))
+    assert content + "\n```\n" in text
+    assert text.count("```") == 2
+
+
+@pytest.mark.parametrize("text", HOSTILE_STRINGS.values(), ids=HOSTILE_STRINGS.keys())
+def test_markdown_and_json_survive_hostile_strings(text: str) -> None:
+    session = Session(
+        config={"models": [{"id": text}]},
+        title=text,
+        turns=[Turn(text, final=text, rounds=[Round(0, [Reply(text or "m", "ok", text)])])],
+    )
+    assert isinstance(session_to_markdown(session), str)
+    assert json.loads(session_to_json(session))["turns"][0]["prompt"] == text
+
+
+def test_json_is_the_session_data() -> None:
+    session = sample_session(turns=2)
+    text = session_to_json(session)
+    assert json.loads(text) == session_to_dict(session)
+    assert json.loads(text) == tomllib.loads(session_to_toml(session))
+    assert text.startswith('{\n  "schema_version": 1,')
+
+
+def test_json_keeps_non_ascii_readable() -> None:
+    session = Session(config={}, title="naïve 😀")
+    assert "naïve 😀" in session_to_json(session)
+
+
+def test_exports_never_hold_an_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-or-v1-" + "0123456789abcdef" * 4
+    monkeypatch.setenv("OPENROUTER_API_KEY", key)
+    monkeypatch.setenv("MY_PROVIDER_KEY", key)
+    session = sample_session(turns=1)
+    for text in (session_to_markdown(session), session_to_json(session), session_to_toml(session)):
+        assert key not in text
+        assert "sk-or-" not in text
+
+
+def test_escape_inline() -> None:
+    assert escape_inline("a|b\nc") == "a\\|b c"
+    assert escape_inline("openai/gpt-4o-mini") == "openai/gpt-4o-mini"
