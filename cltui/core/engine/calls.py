@@ -1,0 +1,192 @@
+"""Making model calls and recording them: the part every strategy shares.
+
+`run_calls` starts a batch of calls together, streams each into its `Reply` and reports every
+step as events. Each call's failure is caught and recorded on its own reply, so one broken model
+never takes the round down; cancellation settles every unfinished reply before it propagates, so
+sinks always see a `ReplyFinished` for each `ReplyStarted`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cltui.core.config import ModelSpec
+from cltui.core.engine.context import TurnContext
+from cltui.core.events import ReplyDelta, ReplyFinished, ReplyRetrying, ReplyStarted
+from cltui.core.messages import ChatMessage, Usage
+from cltui.core.providers.base import ChatRequest, RetryNotice
+from cltui.core.providers.errors import ProviderError
+from cltui.core.session import Reply, ReplyRole
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One call to make: who answers, in which pane (`slot`), in which role, with what."""
+
+    slot: str
+    model: ModelSpec
+    role: ReplyRole
+    messages: tuple[ChatMessage, ...]
+
+    def request(self) -> ChatRequest:
+        return ChatRequest(
+            model=self.model.id,
+            messages=self.messages,
+            max_tokens=self.model.max_tokens,
+            temperature=self.model.temperature,
+            params=dict(self.model.params),
+        )
+
+
+Place = Callable[[Call, Reply], None]
+"""Puts a new reply where it belongs in the session (a round's replies, its aggregate, ...)."""
+
+
+def new_reply(call: Call) -> Reply:
+    model = call.model
+    return Reply(
+        model=model.name,
+        role=call.role,
+        model_id=model.id if model.name != model.id else "",
+    )
+
+
+async def run_calls(
+    ctx: TurnContext, round_index: int, calls: Sequence[Call], place: Place
+) -> list[Reply]:
+    """Start the calls together and wait for all of them; returns their replies in order.
+
+    Every reply is placed in the session and announced before any call begins, so a UI shows
+    all panes as started at once and a saved session holds the calls that were under way.
+    """
+    replies: list[Reply] = []
+    for call in calls:
+        reply = new_reply(call)
+        place(call, reply)
+        replies.append(reply)
+        ctx.emit(ReplyStarted(ctx.turn_index, round_index, call.slot, reply.model, call.role))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for call, reply in zip(calls, replies, strict=True):
+                group.create_task(_stream_reply(ctx, round_index, call, reply))
+    except asyncio.CancelledError:
+        # Tasks cancelled before their first step never ran their own cleanup.
+        for call, reply in zip(calls, replies, strict=True):
+            if reply.status == "pending":
+                _settle_cancelled(reply)
+                ctx.emit(ReplyFinished(ctx.turn_index, round_index, call.slot, reply))
+        raise
+    return replies
+
+
+async def run_call(ctx: TurnContext, round_index: int, call: Call, place: Place) -> Reply:
+    """One call on its own (an aggregate, a retry)."""
+    (reply,) = await run_calls(ctx, round_index, [call], place)
+    return reply
+
+
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _settle_cancelled(reply: Reply) -> None:
+    reply.status = "partial" if reply.content else "cancelled"
+    reply.error = "interrupted before it finished"
+    reply.error_kind = "cancelled"
+
+
+def _apply_usage(reply: Reply, usage: Usage) -> None:
+    reply.prompt_tokens = usage.prompt_tokens
+    reply.completion_tokens = usage.completion_tokens
+    reply.cost = usage.cost
+    reply.cost_estimated = usage.cost_estimated if usage.cost is not None else False
+
+
+def _estimate_cost(ctx: TurnContext, model: ModelSpec, reply: Reply) -> None:
+    if reply.cost is not None or ctx.prices is None:
+        return
+    if not (reply.prompt_tokens or reply.completion_tokens):
+        return
+    try:
+        cost = ctx.prices.estimate(model.id, reply.prompt_tokens, reply.completion_tokens)
+    except Exception:  # a price table problem must not lose the reply
+        logger.debug("price estimate failed for %s", model.id, exc_info=True)
+        return
+    if cost is not None:
+        reply.cost = cost
+        reply.cost_estimated = True
+
+
+async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: Reply) -> None:
+    """Stream one call into its reply; never raises except on cancellation."""
+    turn, slot = ctx.turn_index, call.slot
+    start = ctx.clock()
+    finish_reason: str | None = None
+
+    def on_retry(notice: RetryNotice) -> None:
+        retrying = ReplyRetrying(
+            turn,
+            round_index,
+            slot,
+            notice.attempt,
+            notice.max_attempts,
+            notice.delay,
+            notice.reason,
+        )
+        ctx.emit(retrying)
+
+    try:
+        backend = ctx.backend_for(call.model)
+        stream = backend.stream_chat(call.request(), on_retry=on_retry)
+        try:
+            async for chunk in stream:
+                if chunk.content or chunk.reasoning:
+                    if reply.ttft_ms is None:
+                        reply.ttft_ms = _ms(ctx.clock() - start)
+                    reply.content += chunk.content
+                    reply.reasoning += chunk.reasoning
+                    ctx.emit(ReplyDelta(turn, round_index, slot, chunk.content, chunk.reasoning))
+                if chunk.usage is not None:
+                    _apply_usage(reply, chunk.usage)
+                if chunk.model and chunk.model != call.model.id:
+                    reply.served_by = chunk.model
+                if chunk.finish_reason:
+                    finish_reason = chunk.finish_reason
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+    except asyncio.CancelledError:
+        _settle_cancelled(reply)
+        reply.duration_ms = _ms(ctx.clock() - start)
+        _estimate_cost(ctx, call.model, reply)
+        ctx.emit(ReplyFinished(turn, round_index, slot, reply))
+        raise
+    except ProviderError as error:
+        if not reply.content and error.partial_text:
+            reply.content = error.partial_text
+        reply.status = "partial" if reply.content else "error"
+        reply.error = str(error)
+        reply.error_kind = error.kind
+    except Exception as error:  # a backend bug is this call's failure, not the round's
+        logger.debug("call to %s failed unexpectedly", call.model.id, exc_info=True)
+        reply.status = "partial" if reply.content else "error"
+        reply.error = f"unexpected error: {type(error).__name__}: {error}"
+        reply.error_kind = "internal"
+    else:
+        if reply.content.strip():
+            reply.status = "ok"
+        else:
+            reply.status = "error"
+            reply.error_kind = "empty"
+            reply.error = "the model returned an empty answer"
+            if finish_reason == "length":
+                reply.error += " (it hit max_tokens; raise max_tokens for this model)"
+    reply.duration_ms = _ms(ctx.clock() - start)
+    _estimate_cost(ctx, call.model, reply)
+    ctx.emit(ReplyFinished(turn, round_index, slot, reply))

@@ -1,0 +1,101 @@
+"""The message lists every call of a turn receives.
+
+Kept as pure functions of the config, the history and the answers so the exact prompts can be
+tested without running anything; the simulated models parse the aggregator's block, so its
+layout is part of the contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from cltui.core.config import AggregatorSpec, ModelSpec
+from cltui.core.messages import ChatMessage, Role
+from cltui.core.session import Turn
+
+CONSENSUS_PREFIX = "Consensus: "
+
+
+def history_messages(turns: Iterable[Turn]) -> tuple[ChatMessage, ...]:
+    """Earlier turns as (user: prompt, assistant: final) pairs.
+
+    Turns without a final answer (interrupted before any aggregate) are left out: an empty
+    assistant message would only confuse the models.
+    """
+    messages: list[ChatMessage] = []
+    for turn in turns:
+        if turn.final:
+            messages.append(ChatMessage("user", turn.prompt))
+            messages.append(ChatMessage("assistant", turn.final))
+    return tuple(messages)
+
+
+def _own_system(model: ModelSpec) -> list[ChatMessage]:
+    return [ChatMessage("system", model.system)] if model.system else []
+
+
+def proposer_messages(
+    model: ModelSpec,
+    conversation: Sequence[ChatMessage],
+    history: Sequence[ChatMessage],
+    prompt: str,
+) -> tuple[ChatMessage, ...]:
+    """Round 0 (and plain chat): the model's own system prompt, the conversation, the question."""
+    return (
+        *_own_system(model),
+        *conversation,
+        *history,
+        ChatMessage("user", prompt),
+    )
+
+
+def improvement_messages(
+    first_round: Sequence[ChatMessage],
+    aggregate: str,
+    aggregated_prompt_type: Role,
+    improvement_prompt: str,
+) -> tuple[ChatMessage, ...]:
+    """Improvement rounds: round 0's messages, the consensus so far, and the improvement prompt."""
+    return (
+        *first_round,
+        ChatMessage(aggregated_prompt_type, CONSENSUS_PREFIX + aggregate),
+        ChatMessage("user", improvement_prompt),
+    )
+
+
+def _clean_label(label: str) -> str:
+    return label.replace('"', "'").replace("\n", " ")
+
+
+def _clean_answer(text: str) -> str:
+    # A model quoting the closing tag would otherwise end its block early for a parser.
+    return text.lstrip("\n").rstrip().replace("</response>", "<\\/response>")
+
+
+def responses_block(prompt: str, answers: Sequence[tuple[str, str]]) -> str:
+    """The question and the labelled answers, in the layout the aggregator (and demo) reads."""
+    blocks = "\n\n".join(
+        f'<response model="{_clean_label(label)}">\n{_clean_answer(text)}\n</response>'
+        for label, text in answers
+    )
+    return f"Question:\n{prompt}\n\nResponses from models:\n\n{blocks}"
+
+
+def aggregator_messages(
+    model: ModelSpec,
+    aggregator: AggregatorSpec,
+    history: Sequence[ChatMessage],
+    prompt: str,
+    answers: Sequence[tuple[str, str]],
+) -> tuple[ChatMessage, ...]:
+    """The aggregator's call: its context, the history, the answers, then its prompt.
+
+    `model` is the aggregator or its fallback; its own system prompt, if any, comes first.
+    """
+    return (
+        *_own_system(model),
+        *aggregator.context,
+        *history,
+        ChatMessage("user", responses_block(prompt, answers)),
+        *aggregator.prompt,
+    )

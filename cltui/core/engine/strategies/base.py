@@ -1,0 +1,92 @@
+"""The shape every consensus strategy has, and the helpers they share.
+
+A strategy turns one `TurnContext` into a final answer by making calls (through
+`cltui.core.engine.calls`) and recording them in the turn's rounds. It must cope with a turn
+that already has rounds from an interrupted run: keep what is done, redo what is not. The engine
+owns everything around it (turn status, `TurnStarted`/`TurnFinished`, cancellation reporting).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+from cltui.core.config import ConsensusConfig, ModelSpec
+from cltui.core.engine.calls import Call
+from cltui.core.engine.context import TurnContext, TurnFailed
+from cltui.core.session import Reply, Round, Turn
+
+
+class Strategy(ABC):
+    """One way of reaching a consensus. Subclasses implement `run` and `planned_calls`."""
+
+    name: ClassVar[str]
+
+    def __init__(self, config: ConsensusConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    async def run(self, ctx: TurnContext) -> str:
+        """Work the turn to its end and return the final answer; raise `TurnFailed` if it can't."""
+
+    @abstractmethod
+    def planned_calls(self) -> int:
+        """Calls one turn makes when nothing fails and nothing stops early (for cost previews)."""
+
+    def retry_call(self, ctx: TurnContext, rnd: Round, slot: str) -> Call | None:
+        """The call that re-runs one proposer of `rnd`, or None when the strategy can't."""
+        return None
+
+    # Early stop ------------------------------------------------------------------------------
+
+    def measure_agreement(self, ctx: TurnContext, rnd: Round) -> float | None:
+        """How much this round's aggregate agrees with the previous one (0-1), or None.
+
+        The hook for early stopping: returning a number here makes `should_stop` compare it with
+        `config.stop_when_agreement`.
+        """
+        return None
+
+    def should_stop(self, ctx: TurnContext, rnd: Round) -> bool:
+        """Whether the rounds after `rnd` can be skipped (called after every finished round)."""
+        threshold = self.config.stop_when_agreement
+        return threshold is not None and rnd.agreement is not None and rnd.agreement >= threshold
+
+    # Shared helpers --------------------------------------------------------------------------
+
+    def final_so_far(self, turn: Turn) -> str:
+        """The best answer a cut-off turn has: its last good aggregate."""
+        for rnd in reversed(turn.rounds):
+            if rnd.aggregate is not None and rnd.aggregate.done:
+                return rnd.aggregate.content
+        return ""
+
+
+def place_reply(rnd: Round, reply: Reply, order: Sequence[str]) -> None:
+    """Put a proposer's reply in the round: in place of an earlier attempt, else in config order."""
+    for i, existing in enumerate(rnd.replies):
+        if existing.model == reply.model:
+            rnd.replies[i] = reply
+            return
+    rank = {label: i for i, label in enumerate(order)}
+    position = rank.get(reply.model, len(order))
+    for i, existing in enumerate(rnd.replies):
+        if rank.get(existing.model, len(order)) > position:
+            rnd.replies.insert(i, reply)
+            return
+    rnd.replies.append(reply)
+
+
+def check_quorum(config: ConsensusConfig, rnd: Round, models: Sequence[ModelSpec]) -> None:
+    """Raise `TurnFailed` when fewer proposers answered than the quorum needs."""
+    answered = sum(1 for r in rnd.replies if r.done)
+    if answered >= config.quorum:
+        return
+    failures = [f"{r.model}: {r.error or r.status}" for r in rnd.replies if not r.done]
+    shown = "; ".join(failures[:3])
+    if len(failures) > 3:
+        shown += f"; and {len(failures) - 3} more"
+    raise TurnFailed(
+        f"only {answered} of {len(models)} models answered (need {config.quorum}): {shown}"
+    )
