@@ -1,0 +1,145 @@
+"""`cltui run`: the headless consensus, its output, its session file and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from tests.support.http_server import BackgroundServer, FakeOpenAI
+
+FIXED_REPLY_KEYS = {"model", "status", "content", "prompt_tokens", "completion_tokens", "cost",
+                    "ttft_ms", "duration_ms"}  # fmt: skip
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
+    environment = {**os.environ, "CLTUI_DEMO_SPEED": "1000", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "cltui", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def only_session(directory: Path) -> Path:
+    files = sorted(directory.glob("*.toml"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_demo_run_prints_the_final_answer_and_saves_the_session(isolated_environment: Path) -> None:
+    result = run_cli("run", "--demo", "--prompt", "Compare tabs and spaces")
+    assert result.returncode == 0, result.stderr
+    path = only_session(isolated_environment / "sessions")
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert doc["schema_version"] == 1
+    assert {"id", "title", "created_at", "updated_at", "status", "config", "turns"} <= set(doc)
+    assert doc["status"] == "complete"
+    turn = doc["turns"][0]
+    assert turn["prompt"] == "Compare tabs and spaces"
+    assert turn["status"] == "complete"
+    assert len(turn["rounds"]) == 3
+    for rnd in turn["rounds"]:
+        assert FIXED_REPLY_KEYS <= set(rnd["aggregate"])
+        for reply in rnd["replies"]:
+            assert FIXED_REPLY_KEYS <= set(reply)
+    assert result.stdout.strip() == turn["final"].strip()
+    assert "round 3/3" in result.stderr
+    assert f"saved: {path}" in result.stderr
+
+
+def test_json_output_and_explicit_save_path(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "mine.toml"
+    result = run_cli("run", "--demo", "--prompt", "hello", "--json", "--save", str(target))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "complete"
+    assert data["turns"][0]["final"]
+    assert tomllib.loads(target.read_text(encoding="utf-8"))["id"] == data["id"]
+
+
+def test_follow_up_on_a_resumed_session_keeps_the_history(isolated_environment: Path) -> None:
+    assert run_cli("run", "--demo", "--prompt", "first question").returncode == 0
+    path = only_session(isolated_environment / "sessions")
+    result = run_cli("run", "--demo", "--resume", str(path), "--prompt", "and a follow-up")
+    assert result.returncode == 0, result.stderr
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert [t["prompt"] for t in doc["turns"]] == ["first question", "and a follow-up"]
+
+
+def test_against_an_openai_compatible_base_url(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[[models]]\nid = "fake/alpha"\n[[models]]\nid = "fake/beta"\n'
+        '[aggregator]\nmodel = "fake/gamma"\n',
+        encoding="utf-8",
+    )
+    with BackgroundServer(FakeOpenAI()) as server:
+        result = run_cli("run", str(config), "--prompt", "q", "--base-url", server.base_url,
+                         env={"OPENROUTER_API_KEY": "sk-test-headless"})  # fmt: skip
+        chats = [r for r in server.requests if r.route == "/chat/completions"]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("fake/gamma answers:")
+    assert len(chats) == 6  # (2 models + aggregator) x 2 rounds
+    assert all(r.headers.get("authorization") == "Bearer sk-test-headless" for r in chats)
+    assert "sk-test-headless" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "--demo"), "run needs --prompt"),
+        (("run", "nope.toml", "--prompt", "x"), "nope.toml: file not found"),
+        (("run", "--resume", "no-such-session"), "no session matches 'no-such-session'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_failed_run_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[models]]\nid = "demo/overloaded"\nprovider = "demo"\n', encoding="utf-8")
+    result = run_cli("run", str(config), "--prompt", "q")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_exits_130_and_leaves_an_interrupted_session(isolated_environment: Path) -> None:
+    env = {**os.environ, "CLTUI_DEMO_SPEED": "1"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cltui", "run", "--demo", "--prompt", "a long question"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    sessions = isolated_environment / "sessions"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not list(sessions.glob("*.toml")):
+        time.sleep(0.02)
+    time.sleep(0.3)  # let the models start streaming
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 130, err
+    assert "interrupted" in err
+    doc = tomllib.loads(only_session(sessions).read_text(encoding="utf-8"))
+    assert doc["status"] == "interrupted"
+    assert doc["turns"][0]["status"] == "interrupted"
+    resumed = run_cli("run", "--demo", "--resume", doc["id"])
+    assert resumed.returncode == 0, resumed.stderr
+    done = tomllib.loads(only_session(sessions).read_text(encoding="utf-8"))
+    assert done["status"] == "complete"
