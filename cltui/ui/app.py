@@ -1,0 +1,272 @@
+"""The Textual application: owns the runner, the consensus worker, themes, keys and modals.
+
+Screens and widgets do the showing; this class only decides what runs and when: one worker in
+the "consensus" group drives a turn (starting another cancels it), and every failure of it ends
+in one place, `on_worker_state_changed`, as a toast and a status line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+
+from cltui.core.settings import save_setting
+from cltui.ui.bridge import Runner, RunnerSource
+from cltui.ui.commands import consensus_commands
+from cltui.ui.keymap import APP_BINDINGS
+from cltui.ui.safe_text import notify_safe
+from cltui.ui.screens.confirm import ConfirmScreen
+from cltui.ui.screens.help import HelpScreen
+from cltui.ui.screens.main import MainScreen
+from cltui.ui.screens.session_picker import SessionPicker
+from cltui.ui.themes import DEFAULT_DARK, load_all_themes
+
+CONSENSUS = "consensus"
+
+
+class ConsensusApp(App[int]):
+    """cltui: several models answer, an aggregator merges, rounds refine."""
+
+    TITLE = "cltui"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = list(APP_BINDINGS)
+
+    def __init__(
+        self,
+        runner: Runner,
+        source: RunnerSource,
+        *,
+        theme: str | None = None,
+        keymap: dict[str, str] | None = None,
+        notices: Iterable[str] = (),
+        open_picker: bool = False,
+        animate: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        extra_themes: Iterable[Theme] = (),
+    ) -> None:
+        super().__init__()
+        self.runner = runner
+        self.source = source
+        self.requested_theme = theme
+        self.user_keymap = dict(keymap or {})
+        self.notices = list(notices)
+        self.open_picker = open_picker
+        self.animate = animate
+        """False freezes spinners, clocks and cursor blink (for stable screenshots)."""
+        self.clock = clock
+        self.extra_themes = list(extra_themes)
+        self._worker: Worker[object] | None = None
+        self._remembered_theme = ""
+
+    # -- start-up --------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._setup_themes()
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        self.push_screen(self._main_screen(self.runner))
+        for notice in self.notices:
+            notify_safe(self, notice, severity="warning", timeout=12)
+        self.fetch_credits()
+        if self.open_picker:
+            self.action_open_session()
+
+    def _setup_themes(self) -> None:
+        loaded = load_all_themes()
+        for theme in [*loaded.themes, *self.extra_themes]:
+            self.register_theme(theme)
+        if loaded.problems:
+            notify_safe(self, loaded.summary(), title="Themes", severity="warning", timeout=12)
+        name = self.requested_theme or DEFAULT_DARK
+        if name not in self.available_themes:
+            notify_safe(self, f"Unknown theme {name!r}; using {DEFAULT_DARK}.", severity="warning")
+            name = DEFAULT_DARK
+        self.theme = name
+        self._remembered_theme = name
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name == self._remembered_theme:
+            return  # the start-up theme: nothing to write
+        self._remembered_theme = theme.name
+        try:
+            save_setting("theme", theme.name)
+        except OSError as error:
+            notify_safe(self, f"Could not remember the theme: {error}", severity="warning")
+
+    def _main_screen(self, runner: Runner) -> MainScreen:
+        return MainScreen(runner, animate=self.animate, clock=self.clock)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        """The main screen under any modals."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- running ---------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """A turn, a resume or a retry is under way."""
+        return self._worker is not None and not self._worker.is_finished
+
+    def submit(self, prompt: str) -> None:
+        """Ask the models (a follow-up continues the conversation)."""
+        if self.running:
+            notify_safe(self, "A round is running: escape cancels it.", severity="warning")
+            return
+        self._worker = self.drive(prompt)
+        self.refresh_bindings()
+
+    def submit_prompt_box(self) -> None:
+        """Send whatever is in the prompt box (palette command)."""
+        screen = self.main_screen
+        if screen is not None:
+            screen.query_one("#prompt").action_submit()  # type: ignore[attr-defined]
+
+    def retry(self, turn: int, round: int, slot: str) -> None:
+        """Call one failed model of the latest round again."""
+        if self.running:
+            notify_safe(self, "Wait for the round to finish, then retry.", severity="warning")
+            return
+        self._worker = self.drive_retry(turn, round, slot)
+
+    @work(exclusive=True, group=CONSENSUS, exit_on_error=False)
+    async def drive(self, prompt: str | None) -> None:
+        """Run one turn (or, with no prompt, finish the interrupted one)."""
+        if prompt is None:
+            await self.runner.resume()
+        else:
+            await self.runner.ask(prompt)
+        self.fetch_credits()
+
+    @work(exclusive=True, group=CONSENSUS, exit_on_error=False)
+    async def drive_retry(self, turn: int, round: int, slot: str) -> None:
+        await self.runner.retry_reply(turn, round, slot)
+
+    @work(exclusive=True, group="credits", exit_on_error=False)
+    async def fetch_credits(self) -> None:
+        """Ask for the credits left; the runner tells the sinks (status bar)."""
+        await self.runner.fetch_credits()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != CONSENSUS:
+            return
+        self.refresh_bindings()
+        if event.state == WorkerState.ERROR:
+            reason = str(event.worker.error) or type(event.worker.error).__name__
+            notify_safe(self, reason, title="The round failed", severity="error", timeout=15)
+            screen = self.main_screen
+            if screen is not None:
+                screen.running = False
+                screen.status.update_info(notice=reason, notice_severity="error")
+        elif event.state == WorkerState.CANCELLED:
+            where = f" to {self.runner.path}" if self.runner.path else ""
+            notify_safe(self, f"Round cancelled. The partial replies were saved{where}.")
+
+    async def _stop_running(self) -> None:
+        """Cancel the running turn and wait until its partial state is saved."""
+        worker = self._worker
+        if worker is not None and not worker.is_finished:
+            worker.cancel()
+            with suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_round":
+            return self.running
+        if action == "resume_round":
+            return not self.running and self.runner.can_resume
+        return True
+
+    async def action_cancel_round(self) -> None:
+        if self.running:
+            await self._stop_running()
+
+    def action_resume_round(self) -> None:
+        if self.running:
+            return
+        if not self.runner.can_resume:
+            notify_safe(self, "There is no interrupted round to resume.")
+            return
+        self._worker = self.drive(None)
+        self.refresh_bindings()
+
+    def action_save_session(self) -> None:
+        try:
+            path = self.runner.save()
+        except OSError as error:
+            notify_safe(self, f"Could not save: {error}", severity="error")
+            return
+        notify_safe(self, f"Saved to {path}." if path else "This session is not saved to disk.")
+
+    def action_open_session(self) -> None:
+        if self.running:
+            notify_safe(self, "Cancel the running round first (escape).", severity="warning")
+            return
+        self.push_screen(SessionPicker(self.source.sessions_dir), self._session_chosen)
+
+    def _session_chosen(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            runner = self.source.open(path)
+        except (ValueError, OSError) as error:
+            notify_safe(self, str(error), title="Cannot open the session", severity="error")
+            return
+        self.run_worker(self._switch_runner(runner), group="switch")
+        if runner.can_resume:
+            notify_safe(self, "This session has an interrupted round: ctrl+r finishes it.")
+
+    def action_new_session(self) -> None:
+        if self.running:
+            notify_safe(self, "Cancel the running round first (escape).", severity="warning")
+            return
+        self.run_worker(self._switch_runner(self.source.new()), group="switch")
+
+    async def _switch_runner(self, runner: Runner) -> None:
+        old, self.runner = self.runner, runner
+        await self.switch_screen(self._main_screen(runner))
+        await old.aclose()
+        self.fetch_credits()
+
+    def action_switch_theme(self) -> None:
+        self.action_change_theme()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.user_keymap))
+
+    async def action_quit(self) -> None:
+        """Quit; while a round runs, ask first (its partial text is saved either way)."""
+        if self.running:
+            question = "A round is still running. Quit anyway? Its partial replies are saved."
+            self.push_screen(ConfirmScreen(question, yes="Quit", no="Keep going"), self._quit)
+        else:
+            await self._quit(True)
+
+    async def _quit(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        await self._stop_running()
+        await self.runner.aclose()
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterator[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, MainScreen):
+            yield from consensus_commands(self, screen)

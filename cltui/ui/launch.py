@@ -1,0 +1,105 @@
+"""Start the TUI from parsed command-line arguments.
+
+Everything that can fail on bad input (config, session file) is checked here, before the
+terminal switches to the full-screen app, so errors come out as one readable line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from cltui.core.config import ConfigError, ConsensusConfig
+from cltui.core.config_choice import choose_config
+from cltui.core.paths import sessions_dir as resolve_sessions_dir
+from cltui.core.settings import UserSettings, load_user_settings
+from cltui.ui.bridge import Runner, RunnerSource
+
+EXIT_BAD_INPUT = 2
+
+
+def missing_key_notice(
+    config: ConsensusConfig, api_keys: Mapping[str, str], environ: Mapping[str, str]
+) -> str | None:
+    """A notice when a model needs a key that is nowhere to be found, else None."""
+    for model in config.all_models():
+        provider = config.provider_for(model)
+        if provider.kind == "demo" or not provider.api_key_env:
+            continue
+        if environ.get(provider.api_key_env) or api_keys.get(provider.name):
+            continue
+        return (
+            f"No API key for {provider.name}: set {provider.api_key_env} (or add it under "
+            f"[providers.{provider.name}] in the settings), or try `cltui --demo` offline. "
+            "Model calls will fail until then."
+        )
+    return None
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the TUI; returns the process exit code."""
+    from cltui.core.runner import ConsensusRunner
+    from cltui.core.session_store import SessionError, resolve_session_ref
+
+    notices: list[str] = []
+    try:
+        settings = load_user_settings()
+    except ConfigError as error:
+        notices.append(f"Settings ignored: {error}")
+        settings = UserSettings()
+    demo = bool(getattr(args, "demo", False))
+    sessions = resolve_sessions_dir(getattr(args, "sessions_dir", None))
+    base_url = getattr(args, "base_url", None)
+    try:
+        config = choose_config(
+            getattr(args, "config", None),
+            demo=demo,
+            settings=settings,
+            environ=os.environ,
+            strategy=getattr(args, "strategy", None),
+            base_url=base_url,
+        )
+    except ConfigError as error:
+        print(f"cltui: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    def new_runner() -> Runner:
+        return ConsensusRunner(config, sessions_dir=sessions, api_keys=settings.api_keys)
+
+    def open_runner(path: Path) -> Runner:
+        return ConsensusRunner.open(
+            path, demo=demo, sessions_dir=sessions, api_keys=settings.api_keys,
+            base_url=base_url, environ=os.environ,
+        )  # fmt: skip
+
+    resume = getattr(args, "resume", None)
+    open_picker = resume == ""
+    try:
+        if resume:
+            runner = open_runner(resolve_session_ref(resume, sessions))
+        else:
+            runner = new_runner()
+    except (SessionError, OSError) as error:
+        print(f"cltui: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    notice = missing_key_notice(runner.config, settings.api_keys, os.environ)
+    if notice:
+        notices.append(notice)
+    if runner.can_resume:
+        notices.append("This session has an interrupted round: ctrl+r finishes it.")
+
+    from cltui.ui.app import ConsensusApp
+
+    app = ConsensusApp(
+        runner,
+        RunnerSource(sessions_dir=sessions, new=new_runner, open=open_runner),
+        theme=getattr(args, "theme", None) or settings.theme,
+        keymap=settings.keys,
+        notices=notices,
+        open_picker=open_picker,
+    )
+    result = app.run(mouse=not getattr(args, "no_mouse", False))
+    return result if isinstance(result, int) else (app.return_code or 0)

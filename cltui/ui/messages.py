@@ -1,0 +1,35 @@
+"""Textual messages carrying the engine's events into the widget tree."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from cltui.core.events import Event
+
+
+class EngineEvent(Message):
+    """One engine event, posted to the main screen by the bridge."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class PaneEvent(Message, bubble=False):
+    """An engine event forwarded by the screen to the pane it concerns.
+
+    It does not bubble: the screen already saw the event, and each pane works through its own
+    queue so panes settle independently of each other.
+    """
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class PromptSubmitted(Message):
+    """The user sent a prompt."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text

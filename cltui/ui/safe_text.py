@@ -1,0 +1,55 @@
+"""Turning untrusted text into things Textual shows literally.
+
+Model output, model names, session titles and API error messages come from outside: Textual parses
+plain strings given to most widgets, titles and toasts as markup, where `[/red]` raises and
+`[@click=app.quit]` becomes a live action. Everything external goes through these helpers, which
+build `Content` objects (never parsed) or substitute values into a fixed template, so no string
+from outside is ever read as markup. `markup.escape` is deliberately not used: it misses nested
+brackets.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.content import Content
+
+ELLIPSIS = "…"
+
+
+def plain(text: str) -> Content:
+    """Untrusted text shown exactly as it is."""
+    return Content(text)
+
+
+def styled(template: str, /, **values: object) -> Content:
+    """A fixed markup `template` with `$name` placeholders filled in literally from `values`.
+
+    Only the template (written in this package) is markup; the values are inserted as data.
+    """
+    return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """The first line of `text`, stripped and shortened to `limit` characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if limit is not None and len(line) > limit:
+        return line[: max(limit - 1, 0)] + ELLIPSIS
+    return line
+
+
+def notify_safe(
+    app: App[object],
+    message: str,
+    *,
+    title: str = "",
+    severity: str = "information",
+    timeout: float | None = None,
+) -> None:
+    """A toast whose message is never parsed as markup (it may hold model or server text)."""
+    app.notify(
+        message,
+        title=title,
+        severity=severity,  # type: ignore[arg-type]
+        timeout=timeout,
+        markup=False,
+    )

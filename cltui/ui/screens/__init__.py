@@ -1,0 +1,1 @@
+"""The app's screens: the main consensus view and its modals."""

@@ -1,0 +1,121 @@
+"""The status/credits line: where the turn is, how each model is doing, and what it costs.
+
+It keeps plain state and renders one `Content` line; the screen changes the state on events that
+matter (not per token), so it redraws a few times per second at most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.content import Content
+from textual.widget import Widget
+
+from cltui.core.costs import Totals, format_cost, format_tokens
+from cltui.ui.safe_text import one_line, plain
+from cltui.ui.widgets.model_pane import SPINNER, STATE_ICONS
+
+STATE_STYLES = {
+    "done": "$success",
+    "error": "$error",
+    "retrying": "$warning",
+    "streaming": "$accent",
+    "stopped": "$warning",
+}
+
+
+@dataclass(slots=True)
+class StatusInfo:
+    """Everything the status bar shows."""
+
+    round: tuple[int, int] | None = None
+    """(round shown 1-based, rounds planned)."""
+    stage: str = ""
+    slots: dict[str, str] = field(default_factory=dict)
+    """Model name -> pane state, in pane order."""
+    turn: Totals | None = None
+    session: Totals | None = None
+    credits: float | None = None
+    credits_known: bool = False
+    elapsed: float | None = None
+    preview: str = ""
+    """Shown before the first round: "≈ 12 calls, $0.01–0.04"."""
+    history: str = ""
+    """Set while browsing history: "Turn 2/3 · Round 1/3 (history)"."""
+    notice: str = ""
+    notice_severity: str = ""
+    spinner_frame: int = 0
+
+
+def _cost(totals: Totals | None) -> str:
+    if totals is None:
+        return "—"
+    text = format_cost(totals.cost, totals.estimated)
+    return text + ("+" if totals.unknown_cost else "")
+
+
+class StatusBar(Widget):
+    """One line above the footer."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.info = StatusInfo()
+
+    def update_info(self, **changes: object) -> None:
+        """Change some fields and redraw."""
+        for key, value in changes.items():
+            setattr(self.info, key, value)
+        self.refresh()
+
+    def render(self) -> Content:
+        full = self.line(compact=False)
+        if full.cell_length <= self.content_size.width:
+            return full
+        return self.line(compact=True)
+
+    def line(self, *, compact: bool) -> Content:
+        """The whole line; `compact` drops model names and the session total."""
+        info = self.info
+        parts: list[Content] = []
+        if info.history:
+            parts.append(Content.styled(info.history, "bold $warning"))
+        elif info.round is not None:
+            text = f"Round {info.round[0]}/{info.round[1]}"
+            if info.stage and info.stage != "propose":
+                text += f" {info.stage}"
+            parts.append(Content.styled(text, "bold"))
+        if info.slots and not info.history:
+            parts.append(self._slots(compact))
+        if info.preview and not info.history:
+            parts.append(Content.styled(info.preview, "$text-muted"))
+        if info.turn is not None and info.turn.calls:
+            parts.append(plain(f"{format_tokens(info.turn.tokens)} tok"))
+            parts.append(plain(f"turn {_cost(info.turn)}"))
+        if info.session is not None and info.session.calls and not compact:
+            parts.append(plain(f"session {_cost(info.session)}"))
+        if info.credits_known:
+            credits = format_cost(info.credits) if info.credits is not None else "unlimited"
+            parts.append(plain(f"credits {credits}"))
+        if info.elapsed is not None:
+            parts.append(plain(f"{info.elapsed:.0f}s"))
+        if info.notice:
+            style = {"error": "$error", "warning": "$warning"}.get(info.notice_severity, "")
+            parts.append(Content.styled(one_line(info.notice, 60), style))
+        return Content(" · ").join(parts)
+
+    def _slots(self, compact: bool) -> Content:
+        pieces: list[Content] = []
+        for name, state in self.info.slots.items():
+            icon = STATE_ICONS.get(state, "?")
+            if state == "streaming":
+                icon = SPINNER[self.info.spinner_frame % len(SPINNER)]
+            styled_icon = Content.styled(icon, STATE_STYLES.get(state, "$text-muted"))
+            if compact:
+                pieces.append(styled_icon)
+            else:
+                pieces.append(Content.assemble(plain(one_line(name, 16)), " ", styled_icon))
+        return Content(" ").join(pieces)
