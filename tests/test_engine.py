@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -385,10 +386,17 @@ def test_planned_calls_counts_every_proposer_and_aggregate() -> None:
     assert ConsensusEngine(config, ScriptedBackend().backend_for).planned_calls() == 12
 
 
-@pytest.mark.parametrize("strategy", ["moa", "blender", "council"])
-def test_unavailable_strategies_fail_clearly_at_construction(strategy: str) -> None:
+@pytest.mark.parametrize("strategy", ["iterative", "moa", "blender", "council"])
+def test_every_strategy_is_available(strategy: str) -> None:
     config = consensus_config(strategy=strategy, judge={"model": "m/judge"})
-    with pytest.raises(ConfigError, match=f"'{strategy}' is not available yet"):
+    assert ConsensusEngine(config, ScriptedBackend().backend_for).strategy.name == strategy
+
+
+@pytest.mark.parametrize("strategy", ["moa", "blender", "council"])
+def test_strategies_without_an_aggregator_fail_clearly(strategy: str) -> None:
+    config = consensus_config(strategy=strategy, judge={"model": "m/judge"})
+    config = replace(config, aggregator=None)  # two models: not a plain chat
+    with pytest.raises(ConfigError, match=f"aggregator: is missing: strategy '{strategy}'"):
         ConsensusEngine(config, ScriptedBackend().backend_for)
 
 

@@ -236,3 +236,42 @@ def test_demo_config_preview_mentions_calls() -> None:
     preview = estimate_cost(demo_config("blender"), {}, prompt_chars=50)
     assert preview.calls == planned_calls(demo_config("blender")).total == 30
     assert format_preview(preview).startswith("30 calls · cost unknown for demo/")
+
+
+@pytest.mark.parametrize(
+    ("n", "self_vote", "reviewers"),
+    [(3, True, 3), (3, False, 3), (2, True, 2), (2, False, 0), (1, True, 0)],
+)
+def test_council_asks_no_reviewer_who_would_see_fewer_than_two_answers(
+    n: int, self_vote: bool, reviewers: int
+) -> None:
+    plan = planned_calls(make_config("council", n, 0, self_vote=self_vote))
+    assert plan.reviewers == reviewers
+    assert plan.total == 2 * n + 1 - (n - reviewers)
+    preview = estimate_cost(make_config("council", n, 0, self_vote=self_vote), ALL_PRICED,
+                            prompt_chars=10)  # fmt: skip
+    assert preview.calls == plan.total
+
+
+@pytest.mark.parametrize(
+    ("strategy", "extra", "text"),
+    [
+        ("iterative", {}, "3 proposers + 1 aggregator"),
+        ("moa", {"layers": 2}, "6 proposers (3 × 2 layers) + 1 aggregator"),
+        ("blender", {}, "3 proposers + 6 judge + 1 aggregator"),
+        ("blender", {"ranking": "bubble"}, "3 proposers + 4 judge + 1 aggregator"),
+        ("council", {}, "3 proposers + 3 reviewers + 1 aggregator"),
+    ],
+)
+def test_describe_round_names_each_kind_of_call(
+    strategy: str, extra: dict[str, Any], text: str
+) -> None:
+    assert planned_calls(make_config(strategy, 3, 1, **extra)).describe_round() == text
+
+
+def test_describe_round_of_a_plain_chat_and_a_single_proposer() -> None:
+    chat = parse_config({"models": [{"id": "p/solo"}]}, "<test>")
+    assert planned_calls(chat).describe_round() == "1 model (plain chat)"
+    assert planned_calls(make_config("iterative", 1, 0)).describe_round() == (
+        "1 proposer + 1 aggregator"
+    )

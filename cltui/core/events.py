@@ -3,7 +3,13 @@
 The engine emits these to every sink in order: the TUI bridge turns them into Textual messages,
 the headless printer into progress lines, the recorder into saved files. Replies are addressed by
 (turn, round, slot): `slot` is the model's label for proposers and reviewers, and
-`AGGREGATOR_SLOT`/`JUDGE_SLOT` for those roles, so a UI can route events to panes by slot alone.
+`AGGREGATOR_SLOT` for the aggregator, so a UI can route events to panes by slot alone.
+
+Judge calls (blender) run several at once, so each has its own slot:
+`f"{JUDGE_SLOT}:{first}|{second}"`, the two candidates' labels in the order shown (first as
+Response A). Every slot starting with `JUDGE_SLOT` belongs to the judge. Later MoA layers and
+council reviews reuse the models' own slots (`ReplyStarted.role` tells a review apart), so a pane
+shows a model's latest call.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ I improvement rounds (so I+1 rounds) and L layers:
 - blender: (N + J + 1)(I + 1): proposers, J judge calls, the aggregator; J = N(N-1) for
   `ranking = "maxwins"` (every pair in both orders) and 2(N-1) for `"bubble"`.
 - council: (2N + 1)(I + 1): proposers, then every proposer reviews once, then the aggregator.
+  A reviewer that would see fewer than two answers (N = 2 without self-votes, or N = 1) is not
+  asked, so then the reviews are 0.
 
 These are upper bounds in practice: early stop skips rounds and a failed proposer makes no
 review and is not judged, so both can only lower the count. Not counted: retries of a failed call
@@ -61,6 +63,8 @@ class CallPlan:
     """Review calls per round (council)."""
     aggregator: int = 0
     """Aggregator calls per round."""
+    layers: int = 1
+    """Proposer layers per round (moa); `proposers` counts all of them."""
 
     @property
     def per_round(self) -> int:
@@ -72,6 +76,34 @@ class CallPlan:
         """Calls in the whole turn, if no round is skipped."""
         return self.per_round * self.rounds
 
+    def describe_round(self) -> str:
+        """The calls of one round by kind, e.g. '3 proposers + 6 judge + 1 aggregator'."""
+        if self.strategy == "chat":
+            return "1 model (plain chat)"
+        per_layer = self.proposers // self.layers if self.layers else self.proposers
+        proposers = _count(self.proposers, "proposer")
+        if self.layers > 1:
+            proposers += f" ({per_layer} × {self.layers} layers)"
+        parts = [proposers]
+        if self.judge:
+            parts.append(f"{self.judge} judge")
+        if self.reviewers:
+            parts.append(_count(self.reviewers, "reviewer"))
+        if self.aggregator:
+            parts.append(_count(self.aggregator, "aggregator"))
+        return " + ".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def council_reviewers(models: int, self_vote: bool) -> int:
+    """Review calls for one council round: every proposer, unless each would see fewer than two
+    answers (its own left out without self-votes), when ranking them would mean nothing."""
+    shown = models if self_vote else models - 1
+    return models if shown >= 2 else 0
+
 
 def planned_calls(config: ConsensusConfig) -> CallPlan:
     """The calls one turn makes with this config (see the module docstring for the formulas)."""
@@ -80,12 +112,14 @@ def planned_calls(config: ConsensusConfig) -> CallPlan:
     n = len(config.models)
     rounds = config.rounds
     if config.strategy == "moa":
-        return CallPlan("moa", rounds, proposers=n * config.layers, aggregator=1)
+        layers = config.layers
+        return CallPlan("moa", rounds, proposers=n * layers, aggregator=1, layers=layers)
     if config.strategy == "blender":
         judge = judge_calls(n, config.ranking)
         return CallPlan("blender", rounds, proposers=n, judge=judge, aggregator=1)
     if config.strategy == "council":
-        return CallPlan("council", rounds, proposers=n, reviewers=n, aggregator=1)
+        reviewers = council_reviewers(n, config.self_vote)
+        return CallPlan("council", rounds, proposers=n, reviewers=reviewers, aggregator=1)
     return CallPlan(config.strategy, rounds, proposers=n, aggregator=1)
 
 

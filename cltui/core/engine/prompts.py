@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from cltui.core.config import AggregatorSpec, ModelSpec
 from cltui.core.messages import ChatMessage, Role
+from cltui.core.ranking import fusion_block
 from cltui.core.session import Turn
 
 CONSENSUS_PREFIX = "Consensus: "
@@ -97,5 +98,29 @@ def aggregator_messages(
         *aggregator.context,
         *history,
         ChatMessage("user", responses_block(prompt, answers)),
+        *aggregator.prompt,
+    )
+
+
+def ranked_aggregator_messages(
+    model: ModelSpec,
+    aggregator: AggregatorSpec,
+    history: Sequence[ChatMessage],
+    prompt: str,
+    ranked: Sequence[tuple[str, str]],
+    top_k: int,
+    note: str = "",
+) -> tuple[ChatMessage, ...]:
+    """The aggregator's call when the answers were ranked (blender, council): like
+    `aggregator_messages`, but the best `top_k` answers come best first under a header saying
+    so (LLM-Blender's GenFuser input), followed by `note` (e.g. the peer-review scores)."""
+    body = f"Question:\n{prompt}\n\n{fusion_block(ranked, top_k)}"
+    if note:
+        body += f"\n\n{note}"
+    return (
+        *_own_system(model),
+        *aggregator.context,
+        *history,
+        ChatMessage("user", body),
         *aggregator.prompt,
     )

@@ -196,8 +196,8 @@ def _question(
     """The question being answered: stated in the block message ("Question: ..."), else the last
     user message before the blocks or the consensus, else the last user message."""
     if block_at is not None:
-        stated = re.match(r"\s*Question:\s*(.*?)\s*(?:Responses from models:|<response )",
-                          contents[block_at], re.DOTALL)  # fmt: skip
+        header = r"(?:Responses (?:from models|ranked best first):|<response )"
+        stated = re.match(r"\s*Question:\s*(.*?)\s*" + header, contents[block_at], re.DOTALL)
         if stated and stated.group(1):
             return stated.group(1)
     end = block_at if block_at is not None else consensus_at

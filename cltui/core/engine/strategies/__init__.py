@@ -5,11 +5,17 @@ from __future__ import annotations
 from cltui.core.config import STRATEGIES as KNOWN_STRATEGIES
 from cltui.core.config import ConfigError, ConsensusConfig
 from cltui.core.engine.strategies.base import Strategy
+from cltui.core.engine.strategies.blender import BlenderStrategy
+from cltui.core.engine.strategies.council import CouncilStrategy
 from cltui.core.engine.strategies.iterative import IterativeStrategy
+from cltui.core.engine.strategies.moa import MoaStrategy
 from cltui.core.engine.strategies.plain import PlainChatStrategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "iterative": IterativeStrategy,
+    "moa": MoaStrategy,
+    "blender": BlenderStrategy,
+    "council": CouncilStrategy,
 }
 """Implemented strategies; a new one is added here."""
 
@@ -30,4 +36,13 @@ def strategy_for(config: ConsensusConfig) -> Strategy:
     return strategy(config)
 
 
-__all__ = ["STRATEGIES", "PlainChatStrategy", "IterativeStrategy", "Strategy", "strategy_for"]
+__all__ = [
+    "STRATEGIES",
+    "BlenderStrategy",
+    "CouncilStrategy",
+    "IterativeStrategy",
+    "MoaStrategy",
+    "PlainChatStrategy",
+    "Strategy",
+    "strategy_for",
+]

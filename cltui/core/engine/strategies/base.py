@@ -12,14 +12,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
+from cltui.core.agreement import agreement
 from cltui.core.config import ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call
 from cltui.core.engine.context import TurnContext, TurnFailed
+from cltui.core.preview import planned_calls
 from cltui.core.session import Reply, Round, Turn
 
 
 class Strategy(ABC):
-    """One way of reaching a consensus. Subclasses implement `run` and `planned_calls`."""
+    """One way of reaching a consensus. Subclasses implement `run`."""
 
     name: ClassVar[str]
 
@@ -30,9 +32,13 @@ class Strategy(ABC):
     async def run(self, ctx: TurnContext) -> str:
         """Work the turn to its end and return the final answer; raise `TurnFailed` if it can't."""
 
-    @abstractmethod
     def planned_calls(self) -> int:
-        """Calls one turn makes when nothing fails and nothing stops early (for cost previews)."""
+        """Calls one turn makes when nothing fails and nothing stops early (for cost previews).
+
+        `cltui.core.preview.planned_calls` is the one place the count is worked out, so the
+        preview a user sees and the engine can never disagree.
+        """
+        return planned_calls(self.config).total
 
     def retry_call(self, ctx: TurnContext, rnd: Round, slot: str) -> Call | None:
         """The call that re-runs one proposer of `rnd`, or None when the strategy can't."""
@@ -43,10 +49,16 @@ class Strategy(ABC):
     def measure_agreement(self, ctx: TurnContext, rnd: Round) -> float | None:
         """How much this round's aggregate agrees with the previous one (0-1), or None.
 
-        The hook for early stopping: returning a number here makes `should_stop` compare it with
-        `config.stop_when_agreement`.
+        None for round 0 and whenever either aggregate is missing. The value feeds the early
+        stop (`should_stop`) and is recorded in the session, so it is measured even when no
+        threshold is set: the agreement curve is worth seeing on its own.
         """
-        return None
+        if rnd.index == 0 or rnd.aggregate is None or not rnd.aggregate.done:
+            return None
+        previous = ctx.turn.rounds[rnd.index - 1].aggregate
+        if previous is None or not previous.done:
+            return None
+        return agreement(previous.content, rnd.aggregate.content)
 
     def should_stop(self, ctx: TurnContext, rnd: Round) -> bool:
         """Whether the rounds after `rnd` can be skipped (called after every finished round)."""

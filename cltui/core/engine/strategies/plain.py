@@ -20,9 +20,6 @@ class PlainChatStrategy(Strategy):
         super().__init__(config)
         self.model = config.models[0]
 
-    def planned_calls(self) -> int:
-        return 1
-
     def _call(self, ctx: TurnContext) -> Call:
         messages = proposer_messages(self.model, self.config.conversation, ctx.history, ctx.prompt)
         return Call(self.model.name, self.model, "proposer", messages)

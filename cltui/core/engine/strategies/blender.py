@@ -1,0 +1,141 @@
+"""LLM-Blender: candidates, pairwise ranking by a judge model, then fusion of the best.
+
+Each round: the proposers answer (as in `iterative`, with the previous aggregate in improvement
+rounds); the judge compares the good candidates pairwise, every pair in both orders so position
+bias cancels out (PairRanker); the candidates are ranked by MaxWins, or with
+`ranking = "bubble"` only the best is found, with 2(N-1) comparisons instead of N(N-1); then the
+aggregator fuses the best `top_k` in rank order (GenFuser), and that fusion is the round's
+aggregate.
+
+Judge calls run together (the provider's concurrency limit paces them). Each is shown under the
+slot `judge:<first>|<second>` and kept in `Round.reviews`; its verdict is recorded as a
+`Judgement`. An answer without a readable verdict is asked once more for the verdict line alone;
+if it still can't be read, or the call failed, the verdict is 'unparsed', which ranks as no
+decision. A resumed round judges only the pairs that have no judgement yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from cltui.core.config import ConfigError, ConsensusConfig, ModelSpec
+from cltui.core.engine.calls import Call, run_call
+from cltui.core.engine.context import TurnContext
+from cltui.core.engine.prompts import ranked_aggregator_messages
+from cltui.core.engine.strategies.base import check_quorum
+from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
+from cltui.core.events import JUDGE_SLOT, JudgementMade, RankingReady
+from cltui.core.judging import Verdict, judge_messages, ordered_pairs, parse_verdict, retry_messages
+from cltui.core.ranking import RankEntry, bubble_best, max_wins
+from cltui.core.session import Judgement, Reply, Round
+
+RETRY_SEPARATOR = "\n\n[asked again for the verdict line]\n"
+"""Joins the judge's first answer and its answer to the retry in `Judgement.raw`."""
+
+
+def judge_slot(first: str, second: str) -> str:
+    """The slot of the judge call showing `first` as Response A and `second` as Response B."""
+    return f"{JUDGE_SLOT}:{first}|{second}"
+
+
+class BlenderStrategy(RoundsStrategy):
+    name = "blender"
+
+    def __init__(self, config: ConsensusConfig) -> None:
+        super().__init__(config)
+        if config.judge is None:
+            problem = "is missing: strategy 'blender' needs a [judge] with a 'model'"
+            raise ConfigError(config.source, "judge", problem)
+        self.judge: ModelSpec = config.judge
+
+    async def run_round(self, ctx: TurnContext, rnd: Round) -> str:
+        self.started(ctx, rnd)
+        await self.propose(ctx, rnd)
+        check_quorum(self.config, rnd, self.config.models)
+        candidates = ok_answers(rnd.replies)
+        texts = dict(candidates)
+        labels = [label for label, _ in candidates]
+        if len(labels) < 2:
+            entries = max_wins(labels, [])
+        elif self.config.ranking == "bubble":
+            self.started(ctx, rnd, "judge")
+            entries = await self._bubble(ctx, rnd, labels, texts)
+        else:
+            self.started(ctx, rnd, "judge")
+            entries = await self._max_wins(ctx, rnd, labels, texts)
+        rnd.ranking = [entry.to_dict() for entry in entries]
+        ctx.emit(RankingReady(ctx.turn_index, rnd.index, [dict(e) for e in rnd.ranking]))
+        ranked = [(entry.model, texts[entry.model]) for entry in entries]
+        return await self.aggregate(
+            ctx,
+            rnd,
+            lambda model: ranked_aggregator_messages(
+                model, self.aggregator, ctx.history, ctx.prompt, ranked, self.config.top_k
+            ),
+        )
+
+    # Ranking ---------------------------------------------------------------------------------
+
+    async def _max_wins(
+        self, ctx: TurnContext, rnd: Round, labels: list[str], texts: dict[str, str]
+    ) -> list[RankEntry]:
+        """Judge every ordered pair not judged yet, all at once, then rank by MaxWins."""
+        pairs = ordered_pairs(labels)
+        done = {(j.first, j.second) for j in rnd.judgements}
+        async with asyncio.TaskGroup() as group:
+            for first, second in pairs:
+                if (first, second) not in done:
+                    group.create_task(self._judge(ctx, rnd, first, second, texts))
+        position = {pair: i for i, pair in enumerate(pairs)}
+        rnd.judgements.sort(key=lambda j: position.get((j.first, j.second), len(pairs)))
+        relevant = [j for j in rnd.judgements if (j.first, j.second) in position]
+        return max_wins(labels, relevant)
+
+    async def _bubble(
+        self, ctx: TurnContext, rnd: Round, labels: list[str], texts: dict[str, str]
+    ) -> list[RankEntry]:
+        """One bubble pass for the best; the rest follow by their record in that pass."""
+
+        async def compare(first: str, second: str) -> Judgement:
+            known = _judgement_of(rnd, first, second)
+            if known is not None:
+                return known
+            return await self._judge(ctx, rnd, first, second, texts)
+
+        best, made = await bubble_best(labels, compare)
+        entries = max_wins(labels, made)
+        ordered = sorted(entries, key=lambda e: e.model != best)  # stable: the rest keep order
+        return [
+            RankEntry(e.model, e.score, rank, e.wins, e.losses, e.tied)
+            for rank, e in enumerate(ordered, start=1)
+        ]
+
+    # Judging ---------------------------------------------------------------------------------
+
+    async def _judge(
+        self, ctx: TurnContext, rnd: Round, first: str, second: str, texts: dict[str, str]
+    ) -> Judgement:
+        """One judge call (plus one retry for an unreadable verdict), recorded and reported."""
+        slot = judge_slot(first, second)
+        messages = tuple(judge_messages(ctx.prompt, texts[first], texts[second]))
+        reply = await self._call_judge(ctx, rnd, Call(slot, self.judge, "judge", messages))
+        verdict: Verdict = parse_verdict(reply.content) if reply.done else "unparsed"
+        raw = reply.content
+        if reply.done and verdict == "unparsed":
+            again = tuple(retry_messages(messages, reply.content))
+            retry = await self._call_judge(ctx, rnd, Call(slot, self.judge, "judge", again))
+            if retry.done:
+                verdict = parse_verdict(retry.content)
+            if retry.content:
+                raw += RETRY_SEPARATOR + retry.content
+        judgement = Judgement(first, second, verdict, raw)
+        rnd.judgements.append(judgement)
+        ctx.emit(JudgementMade(ctx.turn_index, rnd.index, judgement))
+        return judgement
+
+    async def _call_judge(self, ctx: TurnContext, rnd: Round, call: Call) -> Reply:
+        return await run_call(ctx, rnd.index, call, lambda _call, reply: rnd.reviews.append(reply))
+
+
+def _judgement_of(rnd: Round, first: str, second: str) -> Judgement | None:
+    return next((j for j in rnd.judgements if (j.first, j.second) == (first, second)), None)

@@ -1,0 +1,138 @@
+"""Council (peer review): every model ranks the others' answers, and the aggregator knows it.
+
+Each round: the proposers answer (as in `iterative`); every model that answered reviews the
+answers, anonymised as Response 1..N and shuffled differently for each reviewer (the same order
+again on resume), its own answer left out when `self_vote` is off; each review's ranking line is
+read back and the rankings are averaged (mean rank, 1 is best); the aggregator gets all answers
+best first with the scores and writes the round's aggregate.
+
+A reviewer that would see fewer than two answers is not asked. A review whose ranking can't be
+read counts for nothing. A reviewer's call is shown in its own model's slot with the role
+'reviewer' and kept in `Round.reviews`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from cltui.core.config import ModelSpec
+from cltui.core.engine.calls import Call, run_calls
+from cltui.core.engine.context import TurnContext
+from cltui.core.engine.prompts import ranked_aggregator_messages
+from cltui.core.engine.strategies.base import check_quorum
+from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
+from cltui.core.events import RankingReady
+from cltui.core.ranking import (
+    CouncilEntry,
+    council_messages,
+    mean_ranks,
+    parse_council_ranking,
+    shuffle_for,
+)
+from cltui.core.session import Reply, Round
+
+RANKING_NOTE = "Peer review (mean rank given by the models, 1 is best): "
+
+
+def ranking_note(entries: Sequence[CouncilEntry]) -> str:
+    """The line telling the aggregator how the models ranked the answers."""
+    parts = [
+        f"{e.model} {e.score:.2f}" if e.score is not None else f"{e.model} unranked"
+        for e in entries
+    ]
+    return RANKING_NOTE + "; ".join(parts) + "."
+
+
+class CouncilStrategy(RoundsStrategy):
+    name = "council"
+
+    async def run_round(self, ctx: TurnContext, rnd: Round) -> str:
+        self.started(ctx, rnd)
+        await self.propose(ctx, rnd)
+        check_quorum(self.config, rnd, self.config.models)
+        answers = ok_answers(rnd.replies)
+        texts = dict(answers)
+        labels = [label for label, _ in answers]
+        shown = self.review_orders(ctx, rnd, labels)
+        if shown:
+            self.started(ctx, rnd, "review")
+            await self._review(ctx, rnd, shown, texts)
+        rankings = read_rankings(rnd.reviews, shown)
+        entries = mean_ranks(rankings, labels, self_vote=self.config.self_vote)
+        rnd.ranking = [entry.to_dict() for entry in entries]
+        ctx.emit(RankingReady(ctx.turn_index, rnd.index, [dict(e) for e in rnd.ranking]))
+        ranked = [(entry.model, texts[entry.model]) for entry in entries]
+        note = ranking_note(entries) if rankings else ""
+        return await self.aggregate(
+            ctx,
+            rnd,
+            lambda model: ranked_aggregator_messages(
+                model, self.aggregator, ctx.history, ctx.prompt, ranked, len(ranked), note
+            ),
+        )
+
+    def review_orders(
+        self, ctx: TurnContext, rnd: Round, labels: list[str]
+    ) -> dict[str, list[str]]:
+        """For each reviewer, the answers it sees in the order it sees them (Response 1 first).
+
+        The shuffle is seeded by the session, turn and round, so a resumed round shows a reviewer
+        the same order its saved review refers to.
+        """
+        seed = f"{ctx.session.id}:{ctx.turn_index}:{rnd.index}"
+        orders: dict[str, list[str]] = {}
+        for reviewer in labels:
+            order = shuffle_for(reviewer, labels, seed)
+            if not self.config.self_vote:
+                order = [label for label in order if label != reviewer]
+            if len(order) >= 2:
+                orders[reviewer] = order
+        return orders
+
+    async def _review(
+        self,
+        ctx: TurnContext,
+        rnd: Round,
+        shown: Mapping[str, list[str]],
+        texts: Mapping[str, str],
+    ) -> None:
+        """Ask every reviewer without a finished review, all at once."""
+        models = {m.name: m for m in self.config.models}
+        calls = [
+            self._review_call(ctx, models[reviewer], order, texts)
+            for reviewer, order in shown.items()
+            if not ((r := _review_of(rnd, reviewer)) and r.done)
+        ]
+        await run_calls(ctx, rnd.index, calls, lambda _call, reply: _place_review(rnd, reply))
+
+    def _review_call(
+        self, ctx: TurnContext, model: ModelSpec, order: list[str], texts: Mapping[str, str]
+    ) -> Call:
+        messages = council_messages(ctx.prompt, [(label, texts[label]) for label in order])
+        return Call(model.name, model, "reviewer", tuple(messages))
+
+
+def read_rankings(reviews: Sequence[Reply], shown: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Each finished review's ranking as answer labels, best first; unreadable ones left out."""
+    rankings: dict[str, list[str]] = {}
+    for review in reviews:
+        order = shown.get(review.model)
+        if review.role != "reviewer" or not review.done or order is None:
+            continue
+        numbers = parse_council_ranking(review.content, len(order))
+        if numbers:
+            rankings[review.model] = [order[n - 1] for n in numbers]
+    return rankings
+
+
+def _review_of(rnd: Round, reviewer: str) -> Reply | None:
+    return next((r for r in rnd.reviews if r.role == "reviewer" and r.model == reviewer), None)
+
+
+def _place_review(rnd: Round, reply: Reply) -> None:
+    """A new review replaces the reviewer's unfinished one (from an interrupted run)."""
+    for i, existing in enumerate(rnd.reviews):
+        if existing.role == "reviewer" and existing.model == reply.model:
+            rnd.reviews[i] = reply
+            return
+    rnd.reviews.append(reply)
