@@ -20,7 +20,8 @@ from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.runner import ConsensusRunner, with_strategy
 from cltui.core.session import Turn
-from cltui.core.session_store import SessionError, resolve_session_ref
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import load_user_settings
 from cltui.progress import ProgressPrinter
 

@@ -15,16 +15,10 @@ from typing import TextIO
 from cltui.core.costs import format_cost
 from cltui.core.export import session_to_json, session_to_markdown
 from cltui.core.paths import sessions_dir
-from cltui.core.session_store import (
-    SessionError,
-    SessionSummary,
-    atomic_write_bytes,
-    clean_line,
-    encode_utf8,
-    list_sessions,
-    load_session,
-    resolve_session_ref,
-)
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.files import atomic_write_bytes, load_session
+from cltui.core.sessions.listing import SessionSummary, list_sessions, resolve_session_ref
+from cltui.core.sessions.safe_text import clean_line, encode_utf8
 
 EXIT_OK = 0
 EXIT_FAILED = 1

@@ -8,9 +8,11 @@ import tomllib
 import pytest
 from support.session_samples import HOSTILE_STRINGS, sample_session
 
+from cltui.core.engine import ConsensusEngine
 from cltui.core.export import escape_inline, session_to_json, session_to_markdown
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.session_store import session_to_dict, session_to_toml
+from tests.support.scripted import ScriptedBackend, consensus_config
 
 
 def test_markdown_has_metadata_turns_rounds_and_final() -> None:
@@ -106,3 +108,46 @@ def test_exports_never_hold_an_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_escape_inline() -> None:
     assert escape_inline("a|b\nc") == "a\\|b c"
     assert escape_inline("openai/gpt-4o-mini") == "openai/gpt-4o-mini"
+
+
+def positions(text: str, *parts: str) -> list[int]:
+    """Where each part first appears in the text (-1 when it does not)."""
+    return [text.find(part) for part in parts]
+
+
+async def test_moa_rounds_list_every_layer_in_order_under_its_own_heading() -> None:
+    config = consensus_config(("m/a", "m/b"), strategy="moa", layers=3, iterations=1)
+    engine = ConsensusEngine(config, ScriptedBackend().backend_for)
+    await engine.run_turn("Q")
+
+    text = session_to_markdown(engine.session)
+
+    first, second = text.split("### Round 2")
+    for section, answers in ((first, range(1, 4)), (second, range(4, 7))):
+        order = ["**Layer 1**", "**Layer 2**", "**Layer 3**"]
+        expected = []
+        for heading, n in zip(order, answers, strict=True):
+            expected += [heading, f"m/a answer {n}", f"m/b answer {n}"]
+        where = positions(section, *expected, "#### Aggregate: ")
+        assert -1 not in where and where == sorted(where), section
+    assert "Proposer" not in text
+
+
+def test_other_reviews_keep_their_role_and_unsplittable_layers_stay_together() -> None:
+    def reply(model: str, content: str, role: str = "proposer") -> Reply:
+        return Reply(model, "ok", content, role=role)
+
+    moa = Round(
+        0,
+        [reply("m/a", "last a"), reply("m/b", "last b")],
+        reviews=[reply("m/a", "early a"), reply("m/b", "early b"), reply("m/a", "odd one")],
+        layer=3,
+    )
+    council = Round(1, [reply("m/a", "proposal")], reviews=[reply("m/b", "rank", "reviewer")])
+    text = session_to_markdown(Session(config={}, turns=[Turn("q", rounds=[moa, council])]))
+
+    where = positions(text, "**Earlier layers**", "early a", "odd one", "**Layer 3**", "last b")
+    assert -1 not in where and where == sorted(where)
+    assert "**Layer 1**" not in text
+    assert "#### Reviewer: m/b" in text
+    assert text.count("**Layer") == 1

@@ -576,3 +576,13 @@ def test_resolve_session_ref(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_module_has_no_textual_import() -> None:
     assert "textual" not in session_store.__dict__
+
+
+def test_the_old_import_path_gives_the_very_objects_of_the_sessions_package() -> None:
+    from cltui.core.sessions import files, listing, recorder, toml_text
+
+    assert session_store.load_session is files.load_session
+    assert session_store.SessionRecorder is recorder.SessionRecorder
+    assert session_store.resolve_session_ref is listing.resolve_session_ref
+    assert session_store.session_to_toml is toml_text.session_to_toml
+    assert all(hasattr(session_store, name) for name in session_store.__all__)

@@ -14,7 +14,8 @@ from typing import Any
 
 from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, session_totals
 from cltui.core.session import Reply, Round, Session, Turn
-from cltui.core.session_store import clean_line, scrub_surrogates, session_to_dict
+from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
+from cltui.core.sessions.to_data import session_to_dict
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -107,15 +108,49 @@ def _ranking_table(ranking: list[dict[str, Any]]) -> list[str]:
     return out + [""]
 
 
+def _moa_layers(rnd: Round) -> list[tuple[str, list[Reply]]]:
+    """The proposals of a Mixture-of-Agents round as (heading, replies), layer by layer; empty
+    for any other round.
+
+    The engine keeps the last layer reached in `Round.replies` (its number in `Round.layer`)
+    and moves each finished earlier layer, in order and one reply per model, to `Round.reviews`
+    with the role 'proposer'; so the earlier ones split into `layer - 1` equal groups. A file
+    that does not add up (edited by hand) keeps them together rather than mislabelling them."""
+    earlier = [r for r in rnd.reviews if r.role == "proposer"]
+    if not earlier:
+        return []
+    count = (rnd.layer or 1) - 1
+    if count >= 1 and len(earlier) % count == 0:
+        size = len(earlier) // count
+        groups = [(f"Layer {k + 1}", earlier[k * size : (k + 1) * size]) for k in range(count)]
+    else:
+        groups = [("Earlier layers", earlier)]
+    last = f"Layer {rnd.layer}" if rnd.layer is not None else "Last layer"
+    return [*groups, (last, list(rnd.replies))]
+
+
+def _proposals(rnd: Round) -> list[str]:
+    """The round's proposals: grouped under a heading per layer in a Mixture-of-Agents round."""
+    layers = _moa_layers(rnd)
+    if not layers:
+        return [line for reply in rnd.replies for line in _reply_section(reply)]
+    out: list[str] = []
+    for heading, replies in layers:
+        if replies:
+            out += [f"**{heading}**", ""]
+            for reply in replies:
+                out += _reply_section(reply)
+    return out
+
+
 def _round_section(rnd: Round) -> list[str]:
     title = f"### Round {rnd.index + 1}"
     if rnd.layer is not None:
         title += f" (layer {rnd.layer})"
-    out = [title, ""]
-    for reply in rnd.replies:
-        out += _reply_section(reply)
+    out = [title, "", *_proposals(rnd)]
     for review in rnd.reviews:
-        out += _reply_section(review, f"{review.role.capitalize()}: ")
+        if review.role != "proposer":  # earlier layers' proposals are shown by `_proposals`
+            out += _reply_section(review, f"{review.role.capitalize()}: ")
     if rnd.judgements:
         out += ["**Judgements**", "", "| First | Second | Verdict |", "| --- | --- | --- |"]
         for j in rnd.judgements:

@@ -23,12 +23,9 @@ from cltui.core.providers.base import ChatBackend
 from cltui.core.providers.errors import ProviderError
 from cltui.core.providers.registry import ProviderRegistry
 from cltui.core.session import Reply, Session, Turn
-from cltui.core.session_store import (
-    SessionError,
-    SessionRecorder,
-    default_session_path,
-    load_session,
-)
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.files import default_session_path, load_session
+from cltui.core.sessions.recorder import SessionRecorder
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,124 @@
+"""Session files on disk: written so that no crash loses work, read with one clear error.
+
+A session is rewritten after every finished reply, so the text is produced in full before
+anything touches the disk, then written to a temporary file in the same folder, flushed, fsynced
+and moved over the old file with `os.replace`. An outside reader sees the old file or the new
+one, never half of either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import tomllib
+from pathlib import Path
+
+from cltui.core.session import Session, now_iso
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.from_data import session_from_dict
+from cltui.core.sessions.safe_text import encode_utf8
+from cltui.core.sessions.toml_text import TomlRenderer
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, new_file_mode: int = 0o600) -> None:
+    """Replace `path` with `data` so that readers only ever see the old or the new content.
+
+    The temporary file sits in the same folder (os.replace is atomic only within one file
+    system) and is removed if anything fails. An existing file keeps its permissions; a new one
+    gets `new_file_mode`, private to the user by default, as conversations may be."""
+    path = Path(path)
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            mode = new_file_mode
+        with contextlib.suppress(OSError):
+            os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable where the platform allows opening a folder."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_session(session: Session, path: Path, renderer: TomlRenderer) -> None:
+    """Stamp `updated_at` and write the file; raises SessionError. The renderer is the
+    caller's so that a recorder keeps the text of unchanged turns from one save to the next."""
+    session.updated_at = now_iso()
+    try:
+        data = encode_utf8(renderer.render(session))
+    except (TypeError, ValueError) as error:
+        raise SessionError.at(str(path), "", f"cannot save: {error}") from None
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SessionError.at(str(path), "", f"cannot save: {reason}") from None
+
+
+def save_session(session: Session, path: str | os.PathLike[str]) -> None:
+    """Write the session (updating `updated_at`) atomically; raises SessionError."""
+    write_session(session, Path(path), TomlRenderer())
+
+
+def load_session(path: str | os.PathLike[str]) -> Session:
+    """Read a session file. Raises SessionError with one clear line; never writes the file."""
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SessionError.at(source, "", "no such session file") from None
+    except IsADirectoryError:
+        raise SessionError.at(source, "", "is a folder, not a session file") from None
+    except OSError as error:
+        raise SessionError.at(source, "", f"cannot read: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = f"not a text file (invalid UTF-8 at byte {error.start})"
+        raise SessionError.at(source, "", problem) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SessionError.at(source, "", f"not valid TOML: {error}") from None
+    return session_from_dict(data, source)
+
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def session_file_name(session: Session) -> str:
+    """`<id>.toml`, with anything that could leave the folder or confuse a shell replaced."""
+    stem = _UNSAFE_FILE_CHARS.sub("_", session.id).lstrip(".") or "session"
+    return f"{stem}.toml"
+
+
+def default_session_path(sessions_dir: str | os.PathLike[str], session: Session) -> Path:
+    """Where a session is saved unless the user says otherwise."""
+    return Path(sessions_dir) / session_file_name(session)

@@ -1,0 +1,53 @@
+"""Text from users, models and other people's files, made safe to show and to write.
+
+Titles and names end up on terminals and in exported documents, so control and bidi-override
+characters never pass; text with lone surrogates (from broken decoders) is repaired rather than
+refused, since refusing to save it would lose work.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+TITLE_LENGTH = 60
+
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def clean_line(text: str) -> str:
+    """One line of display text: control and bidi-override characters dropped, whitespace
+    collapsed. Titles come from user prompts and other people's files; they go on terminals."""
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
+    )
+    return " ".join(kept.split())
+
+
+def title_from_prompt(prompt: str) -> str:
+    """A session title: the prompt's first non-blank line, cleaned, cut near 60 characters at a
+    word boundary when there is one."""
+    line = next((ln for ln in prompt.splitlines() if clean_line(ln)), "")
+    title = clean_line(line)
+    if len(title) <= TITLE_LENGTH:
+        return title
+    cut = title[: TITLE_LENGTH - 1]
+    space = cut.rfind(" ")
+    if space >= TITLE_LENGTH // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+def scrub_surrogates(text: str) -> str:
+    """Text that can be encoded as UTF-8: surrogate pairs joined, lone ones replaced by U+FFFD.
+    Such strings can come out of broken decoders; refusing to save over them would lose work."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def encode_utf8(text: str) -> bytes:
+    """UTF-8 bytes of the text, repairing lone surrogates rather than failing."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return scrub_surrogates(text).encode("utf-8")
