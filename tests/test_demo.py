@@ -9,13 +9,17 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from cltui.core.agreement import agreement
 from cltui.core.config import BUILTIN_PROVIDERS, DEMO_BASE_URL, AggregatorSpec, ModelSpec
 from cltui.core.engine.prompts import aggregator_messages, improvement_messages, responses_block
+from cltui.core.judging import judge_messages, parse_verdict
 from cltui.core.messages import ChatMessage
 from cltui.core.providers.base import ChatRequest, StreamChunk
 from cltui.core.providers.client import OpenAIClient
 from cltui.core.providers.demo import DEMO_MODELS, DemoTransport, speed_from_env
-from cltui.core.providers.demo_text import Prompt, split_tokens, topic_words
+from cltui.core.providers.demo_points import bank
+from cltui.core.providers.demo_question import analyse
+from cltui.core.providers.demo_text import Prompt, compose, points_in, split_tokens, topic_words
 from cltui.core.providers.errors import (
     ModelNotFoundError,
     ProviderDownError,
@@ -124,7 +128,7 @@ async def test_answers_are_markdown_with_code_when_the_question_is_about_code(
     atlas = await text_of(client, ask("demo/atlas", CODE_QUESTION))
     borealis = await text_of(client, ask("demo/borealis", CODE_QUESTION))
     cirrus = await text_of(client, ask("demo/cirrus", PLAIN_QUESTION))
-    assert "\n- " in atlas and "```python" in atlas
+    assert atlas.startswith("### ") and "\n- " in atlas and "```python" in atlas
     assert borealis.startswith("## ") and "### Conclusion" in borealis and "```python" in borealis
     assert "\n1. " in borealis
     assert cirrus.count("\n\n") >= 3 and "```" not in cirrus and "*" in cirrus
@@ -223,12 +227,13 @@ async def test_aggregation_merges_the_labelled_answers(client: OpenAIClient) -> 
     assert merged.startswith("## Consensus")
     assert "3 answers merged (atlas, borealis, cirrus)" in merged
     assert "(atlas, borealis, cirrus)" in merged  # a point all three made
+    known = bank(analyse(CODE_QUESTION))
     for model, text in answers.items():
         name = model.split("/")[1]
         assert name in merged
-        # at least one of this answer's statements is carried over word for word
-        statements = [s for s in text.replace("\n", " ").split(". ") if len(s.split()) > 8]
-        assert any(s.strip("*- 0123456789.").strip() in merged for s in statements), model
+        # at least one of this answer's points is carried over word for word
+        assert set(points_in(text, known)) & set(points_in(merged, known)), model
+    assert "### Where they agree" in merged and "### Synthesis" in merged
     assert "```python" in merged  # the example is kept
 
 
@@ -241,38 +246,89 @@ async def test_aggregation_uses_the_block_labels(client: OpenAIClient) -> None:
     assert "(beta)" in merged
 
 
-async def test_improvement_rounds_converge(client: OpenAIClient) -> None:
-    question = PLAIN_QUESTION
-    answers = await _round_zero(client, question)
-    aggregates = [await text_of(client, aggregation_request(question, answers))]
-    for round_index in (1, 2):
-        improved = {
-            m: await text_of(client, improvement_request(m, question, aggregates[-1]))
-            for m in PROPOSERS
-        }
-        for model in PROPOSERS:
-            # each answer moves toward the consensus it was shown (then stays there)
-            before = likeness(answers[model], aggregates[-1])
-            after = likeness(improved[model], aggregates[-1])
-            assert after > before if round_index == 1 else after >= before
-        answers = improved
-        aggregates.append(await text_of(client, aggregation_request(question, answers)))
-    first_step = likeness(aggregates[0], aggregates[1])
-    second_step = likeness(aggregates[1], aggregates[2])
-    assert second_step >= first_step
-    assert second_step > 0.9
+async def _rounds(client: OpenAIClient, question: str, rounds: int = 3) -> tuple[list, list]:
+    """Answers and aggregates of each round, as the iterative strategy runs them."""
+    answers = [await _round_zero(client, question)]
+    aggregates = [await text_of(client, aggregation_request(question, answers[-1]))]
+    for _ in range(rounds - 1):
+        answers.append(
+            {
+                m: await text_of(client, improvement_request(m, question, aggregates[-1]))
+                for m in PROPOSERS
+            }
+        )
+        aggregates.append(await text_of(client, aggregation_request(question, answers[-1])))
+    return answers, aggregates
+
+
+def _mutual_agreement(answers: dict[str, str]) -> float:
+    texts = list(answers.values())
+    pairs = [(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]]
+    return sum(agreement(a, b) for a, b in pairs) / len(pairs)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [PLAIN_QUESTION, CODE_QUESTION, "How should a small team choose a database?",
+     "What is a monad?", "Postgres vs MySQL", "Why is the sky blue?"],
+)  # fmt: skip
+async def test_improvement_rounds_converge(client: OpenAIClient, question: str) -> None:
+    answers, aggregates = await _rounds(client, question)
+    first_step = agreement(aggregates[0], aggregates[1])
+    second_step = agreement(aggregates[1], aggregates[2])
+    assert 0.5 <= first_step < 0.9  # the first improvement still changes the consensus
+    assert second_step >= 0.9 and second_step > first_step
+    # the models' answers move toward each other and keep their voices
+    mutual = [_mutual_agreement(round_answers) for round_answers in answers]
+    assert mutual[0] < min(mutual[1:])
+    assert len(set(answers[-1].values())) == 3
+    assert "### Where they differ" in aggregates[0]
+    assert "no real disagreement is left" in aggregates[-1]
+
+
+async def test_improved_answers_name_what_they_set_aside(client: OpenAIClient) -> None:
+    answers, aggregates = await _rounds(client, PLAIN_QUESTION, rounds=2)
+    assert "### Where they differ" in aggregates[0]
+    for text in answers[1].values():
+        assert "Other answers also raise" in text
 
 
 async def test_judge_gives_a_verdict_and_a_ranking(client: OpenAIClient) -> None:
     pair = "Compare the two answers.\n\nResponse A:\nyes\n\nResponse B:\nno\n\nWhich is better?"
     verdict = await text_of(client, ask("demo/arbiter", pair))
-    assert verdict.splitlines()[0] in ("Verdict: A", "Verdict: B")
+    assert verdict.splitlines()[-1] in ("Verdict: A", "Verdict: B")
+    assert len(verdict.splitlines()) > 1  # a reason comes first
     assert verdict == await text_of(client, ask("demo/arbiter", pair))
     rank = "Rank these.\nResponse 1: a\nResponse 2: b\nResponse 3: c"
     ranking = await text_of(client, ask("demo/arbiter", rank))
-    first_line = ranking.splitlines()[0]
-    assert first_line.startswith("Ranking: ")
-    assert sorted(first_line.removeprefix("Ranking: ").split(" > ")) == ["1", "2", "3"]
+    last_line = ranking.splitlines()[-1]
+    assert last_line.startswith("Ranking: ")
+    assert sorted(last_line.removeprefix("Ranking: ").split(" > ")) == ["1", "2", "3"]
+
+
+def _judge(question: str, first: str, second: str) -> str:
+    messages = [m.to_api() for m in judge_messages(question, first, second)]
+    return compose("judge", messages, seed=1).content
+
+
+def _answer(model_style: str, question: str) -> str:
+    return compose(model_style, [{"role": "user", "content": question}], seed=7).content  # type: ignore[arg-type]
+
+
+def test_judge_prefers_the_same_answer_in_both_orders_and_verdicts_vary() -> None:
+    verdicts = []
+    for question in TOPIC_PHRASES:
+        a, b = _answer("terse", question), _answer("discursive", question)
+        forward, backward = (
+            parse_verdict(_judge(question, a, b)),
+            parse_verdict(_judge(question, b, a)),
+        )
+        flipped = {"first": "second", "second": "first", "both_good": "both_good"}
+        assert forward in ("first", "second", "both_good")
+        assert backward == flipped[forward]  # no position bias
+        verdicts.append(forward)
+        verdicts.append(parse_verdict(_judge(question, _answer("structured", question), a)))
+    assert len(set(verdicts)) >= 2  # not always the same position
 
 
 # ------------------------------------------------------------------------------------------
@@ -417,3 +473,109 @@ def test_prompt_reads_the_question_from_the_block_message() -> None:
     )
     assert improvement.question == "How do tides work?"
     assert improvement.consensus == "- the moon pulls the water"
+
+
+# ------------------------------------------------------------------------------------------
+# Reading questions and answering in kind
+
+TOPIC_PHRASES = {
+    "How should a small team choose a database?": ("howto", "choosing a database for a small team"),
+    "What is the best way to learn Rust?": ("howto", "learning Rust"),
+    "How do I make my code faster?": ("howto", "making your code faster"),
+    "How does TLS work?": ("explain", "how TLS works"),
+    "What is a monad?": ("define", "a monad"),
+    "Explain the CAP theorem in simple terms": ("define", "the CAP theorem"),
+    "Why is the sky blue?": ("why", "why the sky is blue"),
+    "Why does my code crash on startup?": ("why", "why your code crashes on startup"),
+    "Why did the Roman Empire fall?": ("why", "why the Roman Empire fell"),
+    "Should I learn Rust in 2025?": ("yesno", "whether you should learn Rust in 2025"),
+    "Can dogs eat grapes?": ("yesno", "whether dogs can eat grapes"),
+    "Postgres vs MySQL": ("compare", "choosing between Postgres and MySQL"),
+    "What is the difference between TCP and UDP?": ("compare", "choosing between TCP and UDP"),
+    "What should I cook tonight?": ("howto", "deciding what to cook tonight"),
+    "How long does it take to learn Rust?": ("explain", "how long it takes to learn Rust"),
+    "hi": ("greeting", "getting started"),
+}
+LONG_PROMPT = (
+    "I run a small bakery and business has been slow this winter. We have loyal customers "
+    "but foot traffic has dropped.\n\nHow can I get more customers without spending a lot on ads?"
+)
+
+
+@pytest.mark.parametrize(("question", "expected"), TOPIC_PHRASES.items())
+def test_questions_become_grammatical_topic_phrases(question: str, expected: tuple) -> None:
+    read = analyse(question)
+    assert (read.kind, read.topic) == expected
+
+
+def test_a_long_prompt_is_read_from_its_question() -> None:
+    read = analyse(LONG_PROMPT)
+    assert read.kind == "howto"
+    assert read.task == "get more customers without spending a lot on ads"
+
+
+@pytest.mark.parametrize("question", [*TOPIC_PHRASES, LONG_PROMPT, "Wie spät ist es, bitte?"])
+@pytest.mark.parametrize("style", ["terse", "structured", "discursive", "reasoning", "brief"])
+def test_answers_never_slot_a_lone_word_into_a_phrase(question: str, style: str) -> None:
+    answer = compose(style, [{"role": "user", "content": question}], seed=3)  # type: ignore[arg-type]
+    text = answer.content + answer.reasoning
+    words = topic_words(question, limit=8)
+    for word in words:
+        assert f"what {word} means" not in text.lower()
+        assert f"experiment with {word} " not in text.lower()
+        for other in words:
+            assert f" {word} depends on {other}" not in text.lower()
+    assert "{" not in text.split("```")[0]  # every template slot was filled
+
+
+def test_question_kinds_get_answers_of_their_kind() -> None:
+    def answer(style: str, question: str) -> str:
+        return compose(style, [{"role": "user", "content": question}], seed=5).content  # type: ignore[arg-type]
+
+    steps = answer("structured", "How should a small team choose a database?")
+    assert "### Steps" in steps and "\n1. **" in steps and "| Step | When |" in steps
+    table = answer("structured", "Postgres vs MySQL")
+    assert "| | Postgres | MySQL |" in table and "|---|---|---|" in table
+    for style in ("terse", "structured", "reasoning"):
+        assert "```python" in answer(style, "How do I write a Python function that parses CSV?")
+    assert "```rust" in answer("structured", "Write a Rust function that reverses a string")
+    assert "```sql" in answer("structured", "Write an SQL query that finds duplicate emails")
+    assert "### Reasons" in answer("structured", "Why is the sky blue?")
+    assert "**In short:** It depends, but" in answer("terse", "Can dogs eat grapes?")
+    definition = answer("structured", "What is a monad?")
+    assert "### Key points" in definition and "example" in definition.lower()
+    assert "```" not in answer("discursive", "How do I write a Python function that parses CSV?")
+
+
+def test_voices_are_distinct() -> None:
+    question = [{"role": "user", "content": "What is the best way to learn Rust?"}]
+    texts = {s: compose(s, question, seed=1) for s in ("terse", "structured", "discursive")}
+    terse, structured, discursive = (texts[s].content for s in texts)
+    assert terse.count("\n- ") >= 3 and "Bottom line:" in terse and "\n1. " not in terse
+    assert structured.startswith("## ") and "\n1. " in structured and "### Conclusion" in structured
+    assert "\n- " not in discursive and "\n1. " not in discursive and "> " in discursive
+    reasoning = compose("reasoning", question, seed=1)
+    assert reasoning.reasoning.startswith("The question is about learning Rust.")
+    assert "**Answer:**" in reasoning.content
+
+
+def test_answers_overlap_in_part() -> None:
+    question = "How should a small team choose a database?"
+    known = bank(analyse(question))
+    made = {
+        style: set(
+            points_in(
+                compose(style, [{"role": "user", "content": question}], seed=2).content, known
+            )
+        )  # type: ignore[arg-type]
+        for style in ("terse", "structured", "discursive")
+    }
+    shared = made["terse"] & made["structured"] & made["discursive"]
+    assert len(shared) >= 2  # common ground
+    assert len(made["terse"] | made["structured"] | made["discursive"]) > len(shared) + 2
+
+
+def test_composition_is_deterministic() -> None:
+    messages = [{"role": "user", "content": "Why do cats purr?"}]
+    assert compose("discursive", messages, seed=9) == compose("discursive", messages, seed=9)
+    assert analyse("Why do cats purr?") == analyse("Why do cats purr?")

@@ -108,14 +108,19 @@ MESSY = [
     ("Both answers explain it.\nOverall B is better.\nThanks for reading", "second"),
     # what the simulated judge writes
     (
-        "Verdict: A\n\nResponse A answers the question more directly and covers the key "
-        "trade-offs; Response B is reasonable but less complete.",
+        "Response A is more useful, with numbered steps and a code example; Response B covers "
+        "similar ground in less detail.\n\nVerdict: A",
         "first",
     ),
     (
-        "Verdict: B\n\nResponse B answers the question more directly and covers the key "
-        "trade-offs; Response A is reasonable but less complete.",
+        "Response B is more useful, with clear bullet points; Response A is harder to scan."
+        "\n\nVerdict: B",
         "second",
+    ),
+    (
+        "Both responses answer the question well and make the same main points; neither is "
+        "clearly better.\n\nVerdict: both good",
+        "both_good",
     ),
 ]
 

@@ -1,99 +1,67 @@
 """The words of the simulated models: deterministic, prompt-dependent Markdown.
 
 Everything here is a pure function of the request, so the same question always gets the same
-answer and tests can assert on it. Answers are built from a bank of "points" derived from the
-question's topic words; every model draws from the same bank, which is what gives the aggregator
-real agreement to find. The aggregator itself parses the labelled answer blocks it is given and
-merges them point by point, so its output visibly depends on what the proposers said, and
-improvement rounds that echo the previous consensus make consecutive aggregates converge.
+answer and tests can assert on it. A question is read for its kind and topic
+(`demo_question`), which selects a bank of points written for that kind (`demo_points`). Every
+model makes the bank's core points and a few of its own, each in its own voice, which gives the
+aggregator real agreement and real differences to report. The aggregator finds the points in
+the labelled answers it is given and merges them, naming who said what; improvement rounds adopt
+the points of the previous consensus, so consecutive aggregates converge.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from cltui.core.providers.demo_points import (
+    CORE_POINTS,
+    PHASES,
+    PITFALLS,
+    Point,
+    bank,
+    code_example,
+    code_name,
+    compare_rows,
+    slots,
+)
+from cltui.core.providers.demo_question import (
+    STOPWORDS,
+    Question,
+    analyse,
+    capitalize,
+    code_language,
+    stable_seed,
+    topic_words,
+)
+
+__all__ = [
+    "Answer",
+    "Prompt",
+    "Style",
+    "code_language",
+    "compose",
+    "split_tokens",
+    "stable_seed",
+    "topic_words",
+]
 
 Style = Literal["terse", "structured", "discursive", "reasoning", "brief", "aggregator", "judge"]
 
 CONSENSUS_PREFIX = "Consensus: "
 RESPONSE_BLOCK = re.compile(r'<response model="([^"]*)">\n?(.*?)\n?</response>', re.DOTALL)
-
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below best between both but by can could did do does doing done down during each easy
-    explain few for from further get give good had has have having he her here hers him his how i
-    if in into is it its itself just know let like make me more most much must my need no nor not
-    now of off on once only or other our out over own please quick same say see she should show so
-    some such tell than that the their them then there these they thing things this those through
-    to too under until up use using very want was way we well were what when where which while who
-    whom why will with would you your yours reply makes made getting got works word words choose
-    pick describe write short simple question answer help really""".split()
-)
-CODE_HINTS = {
-    "python": "python", "py": "python", "function": "python", "script": "python",
-    "code": "python", "implement": "python", "algorithm": "python", "class": "python",
-    "bug": "python", "debug": "python", "program": "python", "programming": "python",
-    "api": "python", "regex": "python", "loop": "python", "recursion": "python",
-    "rust": "rust", "cargo": "rust", "javascript": "javascript", "js": "javascript",
-    "typescript": "typescript", "node": "javascript", "react": "javascript",
-    "sql": "sql", "query": "sql", "database": "sql", "bash": "bash", "shell": "bash",
-    "linux": "bash", "go": "go", "golang": "go",
-}  # fmt: skip
-FILLER_TOPICS = ("the problem", "the details", "the context", "the constraints")
-
-POINT_TEMPLATES = (
-    "Start by pinning down what {a} means here, because most confusion about {topic} comes "
-    "from mixing definitions.",
-    "The core idea is that {a} depends on {b}, so changing one moves the other.",
-    "A small experiment with {a} tells you more than a long debate about it.",
-    "Keep the {b} part simple at first and add detail only where the results demand it.",
-    "Watch the edge cases around {c}, since that is where most mistakes in {topic} hide.",
-    "Write the trade-offs down explicitly: speed against accuracy, cost against clarity.",
-    "Compare at least two approaches to {a} side by side before committing to one.",
-    "Record the decision about {b} so nobody has to rediscover it later.",
-    "Revisit {a} after a while, because what looked settled often needs a second pass.",
-    "Sources disagree about {c}, so treat strong claims about it with some caution.",
-)
-CORE_POINTS = 2
-"""The first points of the bank that every proposer makes: the seed of agreement."""
+REFERENCES_HEADER = "Answers from the models:"
+POINTS_PER_STYLE = {"terse": 5, "structured": 6, "discursive": 5, "reasoning": 5, "brief": 3}
+STYLE_OFFSETS = {"terse": 0, "structured": 2, "discursive": 4, "reasoning": 1, "brief": 3}
+MOST_POINTS = 7
+"""An improvement-round answer carries at most this many points of the consensus."""
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def stable_seed(*parts: object) -> int:
-    """A seed derived from the given values only (never from the process or the clock)."""
-    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return int.from_bytes(hashlib.sha256(blob.encode("utf-8")).digest()[:8], "big")
-
-
-def topic_words(text: str, limit: int = 3) -> list[str]:
-    """The first distinct content words of a question: what the answer is about."""
-    found: list[str] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9+#'-]*", text):
-        lowered = re.sub(r"'s$", "", word.lower()).strip("'-")
-        if len(lowered) < 3 and lowered not in CODE_HINTS:
-            continue
-        if lowered in STOPWORDS or lowered in found:
-            continue
-        found.append(lowered)
-        if len(found) == limit:
-            break
-    return found
-
-
-def code_language(text: str) -> str | None:
-    """The language a code example should use, when the question smells of code."""
-    for word in re.findall(r"[A-Za-z]+", text.lower()):
-        if word in CODE_HINTS:
-            return CODE_HINTS[word]
-    return None
 
 
 def short_name(label: str) -> str:
@@ -117,40 +85,37 @@ def split_tokens(text: str, rng: random.Random) -> list[str]:
     return tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Topic:
-    """What a question is about, in the shapes the templates need."""
+def lower_first(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """A sentence made to follow a connector: 'The idea' -> 'the idea', but 'TLS' and names the
+    question capitalises stay as they are."""
+    first = re.match(r"[\w'-]+", text)
+    if not first:
+        return text
+    word = first.group(0)
+    if word.lower() in keep or any(c.isupper() for c in word[1:]) or word == "I":
+        return text
+    return text[:1].lower() + text[1:]
 
-    words: tuple[str, ...]
-    language: str | None
 
-    @classmethod
-    def of(cls, question: str) -> Topic:
-        return cls(tuple(topic_words(question)), code_language(question))
+def proper_words(question: Question) -> frozenset[str]:
+    """Words the question writes with a capital inside a sentence: names to keep capitalised."""
+    names = {"python", "python's", "rust", "typescript", "javascript", "postgresql", "sqlite"}
+    for word in re.findall(r"(?<=\s)[A-Z][\w'-]*", question.text):
+        names.add(word.lower())
+    names.update(o.split()[0].lower() for o in question.options if o)
+    return frozenset(names)
 
-    def word(self, index: int) -> str:
-        if index < len(self.words):
-            return self.words[index]
-        return FILLER_TOPICS[index % len(FILLER_TOPICS)]
 
-    @property
-    def phrase(self) -> str:
-        return " ".join(self.words[:3]) if self.words else "this question"
+def join_list(items: Sequence[str], conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
-    @property
-    def title(self) -> str:
-        return " ".join(w.capitalize() for w in self.words[:3]) if self.words else "Overview"
 
-    def points(self) -> list[str]:
-        """The shared bank of points about this topic, in an order fixed by the topic."""
-        filled = [
-            template.format(a=self.word(0), b=self.word(1), c=self.word(2), topic=self.phrase)
-            for template in POINT_TEMPLATES
-        ]
-        rng = random.Random(stable_seed("bank", self.words))
-        head, rest = filled[:CORE_POINTS], filled[CORE_POINTS:]
-        rng.shuffle(rest)
-        return head + rest
+def head_phrase(point: Point) -> str:
+    return lower_first(point.head) if point.head else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,6 +133,8 @@ class Prompt:
     consensus: str | None
     """The previous aggregate, when this is an improvement-round request."""
     full_text: str
+    references: str | None = None
+    """Earlier answers shown in a system message (a later Mixture-of-Agents layer)."""
 
     @classmethod
     def of(cls, messages: Sequence[dict[str, str]]) -> Prompt:
@@ -176,6 +143,7 @@ class Prompt:
         blocks: list[tuple[str, str]] = []
         block_at: int | None = None
         consensus_at: int | None = None
+        references: str | None = None
         for index, content in enumerate(contents):
             found = RESPONSE_BLOCK.findall(content)
             if found:
@@ -183,11 +151,18 @@ class Prompt:
                 block_at = index if block_at is None else block_at
             if content.startswith(CONSENSUS_PREFIX):
                 consensus_at = index
+            if roles[index] == "system" and REFERENCES_HEADER in content:
+                references = content.split(REFERENCES_HEADER, 1)[1]
         consensus = None
         if consensus_at is not None:
             consensus = contents[consensus_at][len(CONSENSUS_PREFIX) :]
         question = _question(contents, roles, block_at, consensus_at)
-        return cls(question, tuple(blocks), consensus, "\n".join(contents))
+        return cls(question, tuple(blocks), consensus, "\n".join(contents), references)
+
+    @property
+    def guidance(self) -> str | None:
+        """What the answer should move toward: the consensus, or the earlier layer's answers."""
+        return self.consensus if self.consensus is not None else self.references
 
 
 def _question(
@@ -242,203 +217,528 @@ def compose(style: Style, messages: Sequence[dict[str, str]], *, seed: int) -> A
     prompt = Prompt.of(messages)
     rng = random.Random(seed)
     if asks_for_verdict(prompt):
-        return Answer(verdict(prompt, rng))
+        return Answer(verdict(prompt, style))
     if asks_for_ranking(prompt):
-        return Answer(ranking(prompt, rng))
+        return Answer(ranking(prompt, style))
     if prompt.blocks:
         return Answer(merge_blocks(prompt))
     word = echo_word(prompt.question)
-    if word and prompt.consensus is None:
+    if word and prompt.guidance is None:
         return Answer(word)
-    topic = Topic.of(prompt.question)
-    points = choose_points(topic, prompt.consensus, rng)
-    # Wording choices depend on the model and the question only, so an answer keeps its voice
-    # from one round to the next.
-    rng = random.Random(stable_seed(style, topic.words))
+    question = analyse(prompt.question)
+    points = choose_points(question, style, prompt.guidance, rng)
+    voice = Voice(question, points, random.Random(stable_seed(style, question.topic)))
+    if prompt.guidance:
+        voice.mentions = [p for p in set_aside(prompt.guidance, question) if p not in points]
     if style == "reasoning":
-        return Answer(render_structured(topic, points, rng), reasoning_for(topic, points))
-    return Answer(RENDERERS.get(style, render_structured)(topic, points, rng))
+        return Answer(voice.reasoned(), voice.thinking())
+    return Answer(RENDERERS.get(style, Voice.structured)(voice))
 
 
-def choose_points(topic: Topic, consensus: str | None, rng: random.Random) -> list[str]:
-    """The points an answer makes: its own pick from the bank, or mostly the consensus."""
-    bank = topic.points()
-    extra = bank[CORE_POINTS:]
-    if consensus is None:
-        return bank[:CORE_POINTS] + rng.sample(extra, k=rng.randint(2, 3))
-    agreed = consensus_points(consensus)[:6]
-    if len(agreed) < 2:
-        return bank[:CORE_POINTS] + rng.sample(extra, k=rng.randint(2, 3))
-    own = [p for p in extra if not any(similar(p, a) for a in agreed)]
-    return agreed + ([rng.choice(own)] if own and len(agreed) < 4 else [])
+def choose_points(
+    question: Question, style: str, guidance: str | None, rng: random.Random
+) -> list[Point]:
+    """The points an answer makes: the core of the bank and a pick of its own, or, when there is
+    a consensus (or earlier answers) to improve on, the points made there."""
+    points = bank(question)
+    if guidance:
+        adopted = consensus_of(guidance, points)
+        if len(adopted) < 2:
+            adopted = points[:CORE_POINTS] + [
+                Point("", unit, 100 + i, "text") for i, unit in enumerate(text_units(guidance)[:4])
+            ]
+        return sorted(adopted[:MOST_POINTS], key=lambda p: p.rank)
+    core, extra = points[:CORE_POINTS], points[CORE_POINTS:]
+    wanted = min(len(extra), max(0, POINTS_PER_STYLE.get(style, 5) - len(core)))
+    # Each voice starts its own pick at a different place in the extras, so the answers overlap
+    # only in part and the aggregator has differences to report.
+    start = STYLE_OFFSETS.get(style, 0) + rng.choice((0, 0, 1))
+    own = [extra[(start + i) % len(extra)] for i in range(wanted)] if extra else []
+    return sorted(core + own, key=lambda p: p.rank)
 
 
-def verdict(prompt: Prompt, rng: random.Random) -> str:
-    """A pairwise judgement; deterministic from the request."""
-    winner = rng.choice("AB")
-    other = "B" if winner == "A" else "A"
-    return (
-        f"Verdict: {winner}\n\nResponse {winner} answers the question more directly and covers "
-        f"the key trade-offs; Response {other} is reasonable but less complete."
-    )
+def consensus_of(guidance: str, points: Sequence[Point]) -> list[Point]:
+    """The points an improved answer keeps: those the previous aggregate says the models agree
+    on, plus the first of the points only one model made (the rest are dropped, which is what
+    makes consecutive aggregates converge). Earlier answers of a Mixture-of-Agents layer have
+    no such sections: every point made in them counts."""
+    agreed_part, _, differ_part = guidance.partition("### Where they differ")
+    if "### Where they agree" not in agreed_part:
+        return points_in(guidance, points)
+    agreed = points_in(agreed_part, points)
+    differing = [p for p in points_in(differ_part, points) if p not in agreed]
+    return agreed + sorted(differing, key=lambda p: p.rank)[:1]
 
 
-def ranking(prompt: Prompt, rng: random.Random) -> str:
-    """A peer-review ranking of Responses 1..N; deterministic from the request."""
-    numbers = sorted({int(n) for n in re.findall(r"Response (\d+)", prompt.full_text)})
-    order = [n for n in numbers if 0 < n <= 50] or [1, 2]
-    rng.shuffle(order)
-    line = " > ".join(str(n) for n in order)
-    return (
-        f"Ranking: {line}\n\nResponse {order[0]} is the most complete and accurate; "
-        f"Response {order[-1]} misses important points."
-    )
+def set_aside(guidance: str, question: Question) -> list[Point]:
+    """The points of a consensus that only one model made: an improved answer names them in
+    passing (it has read them) without taking them on."""
+    _, found, differ_part = guidance.partition("### Where they differ")
+    return points_in(differ_part, bank(question)) if found else []
+
+
+def normalised(text: str) -> str:
+    """Text as compared when looking for a point: lower case, no emphasis, single spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"[*_`]", "", text)).lower()
+
+
+def points_in(text: str, points: Sequence[Point]) -> list[Point]:
+    """The points of the bank an answer makes (each point's body appears in it word for word)."""
+    haystack = normalised(text)
+    return [p for p in points if normalised(p.body).rstrip(".") in haystack]
 
 
 # --------------------------------------------------------------------------------------------
-# Styles
+# Voices
 
-
-def code_example(topic: Topic) -> tuple[str, str]:
-    """(language, code) for a small example about the topic."""
-    name = "_".join(topic.words[:2]) or "solve"
-    name = re.sub(r"\W", "_", name)
-    language = topic.language or "text"
-    if language == "rust":
-        code = (
-            f"fn {name}(items: &[i64]) -> Vec<i64> {{\n"
-            "    let mut out: Vec<i64> = items.iter().copied().filter(|x| *x >= 0).collect();\n"
-            "    out.sort_unstable();\n    out\n}"
-        )
-    elif language in ("javascript", "typescript"):
-        camel = name.split("_")[0] + "".join(p.capitalize() for p in name.split("_")[1:])
-        code = (
-            f"function {camel}(items) {{\n"
-            "  return items.filter((x) => x != null).map((x) => x.trim());\n}"
-        )
-    elif language == "sql":
-        code = (
-            f"SELECT id, {topic.word(0)}\nFROM {topic.word(1).replace(' ', '_')}\n"
-            f"WHERE {topic.word(0)} IS NOT NULL\nORDER BY id;"
-        )
-    elif language == "bash":
-        code = (
-            f'#!/usr/bin/env bash\nset -euo pipefail\nfor f in "$@"; do\n  echo "{name}: $f"\ndone'
-        )
-    elif language == "go":
-        code = (
-            f"func {name}(items []int) int {{\n\ttotal := 0\n"
-            "\tfor _, x := range items {\n\t\ttotal += x\n\t}\n\treturn total\n}"
-        )
-    elif language == "python":
-        code = (
-            f"def {name}(items):\n"
-            f'    """Handle {topic.phrase} one step at a time."""\n'
-            "    results = []\n    for item in items:\n        if item is None:\n"
-            "            continue\n        results.append(item)\n    return results"
-        )
-    else:
-        code = "\n".join(
-            f"[ ] {step}" for step in ("define the goal", "try the simplest version",
-                                       "measure the result", "write down what was learned")
-        )  # fmt: skip
-    return language, code
-
-
-def render_terse(topic: Topic, points: list[str], rng: random.Random) -> str:
-    """Atlas: a one-line answer, then bullets, then a bottom line."""
-    parts = [f"### {topic.title}", f"**In short:** {points[0]}"]
-    parts.append("\n".join(f"- {p}" for p in points[1:]))
-    if topic.language:
-        language, code = code_example(topic)
-        parts.append(f"```{language}\n{code}\n```")
-    parts.append(f"Bottom line: focus on {topic.word(0)} first; the rest follows.")
-    return "\n\n".join(parts)
-
-
-def render_structured(topic: Topic, points: list[str], rng: random.Random) -> str:
-    """Borealis: headings, a numbered list, an example block and a conclusion."""
-    language, code = code_example(topic)
-    opener = rng.choice(("Here is a structured way to think about", "A practical guide to",
-                         "Let's break down"))  # fmt: skip
-    parts = [
-        f"## {topic.title}",
-        f"{opener} *{topic.phrase}*.",
-        "### Key points",
-        "\n".join(f"{i}. {p}" for i, p in enumerate(points, 1)),
-        "### Example",
-        f"```{language}\n{code}\n```",
-        "### Conclusion",
-        f"Getting {topic.word(0)} right is mostly about method: define it, test it, and "
-        "keep the trade-offs visible.",
-    ]
-    return "\n\n".join(parts)
-
-
-def render_discursive(topic: Topic, points: list[str], rng: random.Random) -> str:
-    """Cirrus: flowing paragraphs with a little emphasis and a quote."""
-    opener = rng.choice(("It helps to step back for a moment.", "This is a good question.",
-                         "There is more to this than it first seems."))  # fmt: skip
-    half = max(1, len(points) // 2)
-    parts = [
-        f"{opener} When people ask about *{topic.phrase}*, they usually want something "
-        f"practical. {' '.join(points[:half])}",
-        " ".join(points[half:]) or points[0],
-    ]
-    if topic.language:
-        parts.append(f"In code this often comes down to something like `{code_name(topic)}()`.")
-    parts.append(f"> The hard part of {topic.word(0)} is rarely the idea itself.")
-    parts.append(
-        f"In the end, {topic.phrase} rewards patience: a clear definition, a small experiment, "
-        "and an honest look at what the results say."
-    )
-    return "\n\n".join(parts)
-
-
-def code_name(topic: Topic) -> str:
-    return re.sub(r"\W", "_", "_".join(topic.words[:2]) or "solve")
-
-
-def render_brief(topic: Topic, points: list[str], rng: random.Random) -> str:
-    """Swift: two or three sentences, no decoration."""
-    return " ".join(points[:3])
-
-
-def reasoning_for(topic: Topic, points: list[str]) -> str:
-    """The visible thinking of the reasoning model, streamed before its answer."""
-    lines = [
-        f"The question is about {topic.phrase}. Let me think about what matters most.",
-        *(f"- {p}" for p in points[:3]),
-        "I should also mention the trade-offs and give a concrete example.",
-        "Structure: a title, the key points as a list, an example, then a conclusion.",
-    ]
-    return "\n".join(lines)
-
-
-RENDERERS = {
-    "terse": render_terse,
-    "structured": render_structured,
-    "discursive": render_discursive,
-    "brief": render_brief,
-    "aggregator": render_structured,
-    "judge": render_brief,
+LEAD_BY_KIND = {
+    "define": "{Topic} {is} easiest to understand through {its} core idea and one concrete "
+    "example.",
+    "compare": "Both {a} and {b} are solid choices: pick {x} for getting started quickly and "
+    "{y} for demanding, long-lived projects.",
+    "greeting": "Hello! Ask me anything and I will give you a clear, structured answer.",
 }
+YES_NO_LEANS = ("a cautious yes", "yes, under a few conditions", "probably not yet")
+BOTTOM_BY_KIND = {
+    "howto": "the best way to {task} is to start small, check real results and write down why.",
+    "define": "approach {topic} through one concrete example before the formal definition.",
+    "explain": "get the central mechanism clear and the details fall into place.",
+    "why": "there is rarely a single cause; look for the main mechanism and what amplifies it.",
+    "yesno": "decide what you want to achieve first; the yes or no follows from that.",
+    "compare": "pick {x} unless you have a concrete reason to need {y}.",
+    "general": "start small, check the results and adjust.",
+    "greeting": "the more specific the question, the more useful the answer.",
+}
+OPENER_BY_KIND = {
+    "howto": "Here is a step-by-step way to approach {topic}.",
+    "define": "Here is {topic} in a few key points.",
+    "explain": "A step-by-step look at {topic}.",
+    "why": "A look at {topic}, reason by reason.",
+    "yesno": "The answer to {topic} depends on a few conditions.",
+    "compare": "{A} and {B} side by side, with the points that usually decide between them.",
+    "general": "A few structured thoughts on {topic}.",
+    "greeting": "Hello! Here is how to get the most out of this conversation.",
+}
+SECTION_BY_KIND = {
+    "howto": "Steps", "define": "Key points", "explain": "How it works", "why": "Reasons",
+    "yesno": "What it depends on", "compare": "Key differences", "general": "Key points",
+    "greeting": "How I can help",
+}  # fmt: skip
+CONCLUSION_BY_KIND = {
+    "howto": "Work through the steps in order, keep the first attempt small, and write down what "
+    "you decide so it is easy to revisit.",
+    "define": "Start from the problem {topic} addresses, then one example; the formal "
+    "definition is much easier after that.",
+    "explain": "Once the central mechanism is clear, the rest of {topic} is a matter of detail.",
+    "why": "No single factor explains it on its own; the direct cause does most of the work and "
+    "the others decide how strongly it shows.",
+    "yesno": "Settle your goal first, weigh the downside honestly, and try it small if you can.",
+    "compare": "Choose {x} if you want to get going quickly; choose {y} when its strengths "
+    "match a concrete need.",
+    "general": "Clarify the goal, try a small step and adjust based on what you learn.",
+    "greeting": "Ask away whenever you are ready.",
+}
+CIRRUS_OPENERS = {
+    "howto": ("There is no single recipe for *{topic}*, but a few habits make it much easier.",
+              "Most people who ask about *{topic}* want something practical, so let me keep "
+              "this grounded."),
+    "define": ("The term *{topic}* sounds more intimidating than the idea behind it.",
+               "It is worth approaching *{topic}* from the problem side rather than the "
+               "definition side."),
+    "explain": ("It helps to look at *{topic}* as a process rather than a single fact.",
+                "The question of *{topic}* is a good one, because the usual one-line answer "
+                "hides the interesting part."),
+    "why": ("The question of *{topic}* has a short answer and a longer, more interesting one.",
+            "It is tempting to look for one neat reason for *{topic}*, but the real story has "
+            "a few strands."),
+    "yesno": ("On the question of *{topic}*, the honest answer is that it depends.",
+              "There is no universal answer to *{topic}*, but there is a good way to decide."),
+    "compare": ("*{A}* and *{B}* are both good at what they were designed for, so the real "
+                "question is what you need.",
+                "Comparing *{A}* and *{B}* is less about which is better and more about which "
+                "fits."),
+    "general": ("It helps to step back for a moment before diving into *{topic}*.",
+                "There is more to *{topic}* than it first seems."),
+    "greeting": ("Hello, and *welcome*.", "Hi there, it is *good* to hear from you."),
+}  # fmt: skip
+CIRRUS_QUOTES = {
+    "howto": "Start small, learn fast, and only then scale up.",
+    "define": "Understand the problem first; the definition will follow.",
+    "explain": "The details matter, but only once the big picture is clear.",
+    "why": "Causes are rarely single; they are usually a chain.",
+    "yesno": "A good decision depends more on your situation than on general rules.",
+    "compare": "The best tool is the one that fits the job in front of you.",
+    "general": "Clarity first, then action.",
+    "greeting": "Good questions make good answers.",
+}
+CIRRUS_CLOSINGS = {
+    "howto": "In the end, {doing} rewards patience: a clear goal, a small experiment, and an "
+    "honest look at what the results say.",
+    "define": "In the end, {topic} is best learned the way most ideas are: one good example at "
+    "a time.",
+    "explain": "In the end, {topic} is easier to remember once you have walked through a single "
+    "concrete case yourself.",
+    "why": "In the end, the most satisfying answer to {topic} is the one that also explains the "
+    "exceptions.",
+    "yesno": "In the end, the best answer to {topic} is the one that fits your goals, not the "
+    "one that fits someone else's.",
+    "compare": "In the end, both {a} and {b} will serve you well if you pick the one that "
+    "matches the work in front of you.",
+    "general": "In the end, a clear goal and a small first step take you further than a perfect "
+    "plan.",
+    "greeting": "Whenever you are ready, ask away.",
+}
+CONNECTORS = ("First of all,", "Beyond that,", "It also helps to remember that",
+              "Just as important,", "On top of that,", "Also,")  # fmt: skip
+KIND_LABELS = {
+    "howto": ("a how-to question", "the answer should be a short sequence of steps"),
+    "define": ("a request for a definition", "I should give the core idea, key points and an "
+               "example"),
+    "explain": ("a request for an explanation", "I should give the short version first, then "
+                "the mechanism"),
+    "why": ("a why question", "I should give the reasons, most important first"),
+    "yesno": ("a yes-or-no question", "a hedged answer with the conditions that decide it "
+              "fits best"),
+    "compare": ("a comparison", "a side-by-side table will make the differences clear"),
+    "general": ("an open question", "I should give a few practical points"),
+    "greeting": ("a greeting", "a short, friendly reply is enough"),
+}  # fmt: skip
+
+
+class Voice:
+    """One answer's points, written in one model's manner."""
+
+    def __init__(self, question: Question, points: list[Point], rng: random.Random) -> None:
+        self.question = question
+        self.points = points
+        self.rng = rng
+        self.values = slots(question)
+        self.kind = question.kind
+        self.mentions: list[Point] = []
+        """Points of the consensus this answer has read but does not take on."""
+
+    def fill(self, template: str) -> str:
+        return template.format_map(self.values)
+
+    # ------------------------------------------------------------------------- pieces
+
+    def lead(self) -> str:
+        """A one-sentence answer, built from the answer's own first points."""
+        q = self.question
+        heads = [head_phrase(p) for p in self.points if p.head]
+        if not q.english:
+            return (
+                "I can only answer in English here, but this general approach applies to most "
+                "questions like yours."
+            )
+        if self.kind == "howto" and len(heads) >= 3:
+            return f"To {q.task}{q.context}, {heads[0]} and {heads[1]}, then {heads[2]}."
+        if self.kind == "why" and len(heads) >= 2:
+            if q.topic.startswith("why "):
+                return f"The short answer to {q.topic} is a mix of {heads[0]} and {heads[1]}."
+            return f"The main points about {q.topic} are {heads[0]} and {heads[1]}."
+        if self.kind == "explain":
+            if q.topic.startswith("how "):
+                return (
+                    f"{capitalize(q.topic)} comes down to one central mechanism and a few "
+                    "conditions that shape it."
+                )
+            return f"The answer to {q.topic} takes a little context, so here are the essentials."
+        if self.kind == "yesno":
+            lean = YES_NO_LEANS[stable_seed("lean", q.topic) % len(YES_NO_LEANS)]
+            return f"It depends, but for most people it is {lean}."
+        if self.kind == "general" and len(heads) >= 2:
+            return f"A good way to approach {q.topic} is to {heads[0]} and {heads[1]}."
+        if self.kind in LEAD_BY_KIND:
+            return self.fill(LEAD_BY_KIND[self.kind])
+        return self.fill(OPENER_BY_KIND.get(self.kind, OPENER_BY_KIND["general"]))
+
+    def aside(self) -> str | None:
+        """A sentence naming the consensus points this answer leaves out."""
+        heads = [head_phrase(p) for p in self.mentions if p.head][:4]
+        if not heads:
+            return None
+        return (
+            f"Other answers also raise {join_list(heads, 'and')}; these are worth a look, "
+            "though they are less central."
+        )
+
+    def bullet(self, point: Point) -> str:
+        return f"**{point.head}.** {point.body}" if point.head else point.body
+
+    def example(self) -> str | None:
+        """A code block or a comparison table, when the question calls for one."""
+        if self.kind == "compare":
+            return self.table()
+        if self.question.language:
+            language, code = code_example(self.question)
+            return f"```{language}\n{code}\n```"
+        return None
+
+    def phase_table(self) -> str:
+        """The steps of a how-to with when each one happens."""
+        steps = [p for p in self.points if p.head]
+        lines = ["| Step | When |", "|---|---|"]
+        for index, point in enumerate(steps):
+            phase = PHASES[min(len(PHASES) - 1, index * len(PHASES) // max(1, len(steps)))]
+            lines.append(f"| {point.head} | {phase} |")
+        return "\n".join(lines)
+
+    def table(self) -> str:
+        a, b = self.question.options
+        lines = [f"| | {a} | {b} |", "|---|---|---|"]
+        lines += [f"| {c} | {x} | {y} |" for c, x, y in compare_rows(self.question)]
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------------- styles
+
+    def terse(self) -> str:
+        """Atlas: a small title, a one-line answer, bullets, an example if called for, a bottom
+        line."""
+        parts = [f"### {self.question.title}", f"**In short:** {self.lead()}"]
+        parts.append("\n".join(f"- {self.bullet(p)}" for p in self.points))
+        example = self.example()
+        if example and self.kind != "compare":
+            parts.append(example)
+        if self.aside():
+            parts.append(f"*{self.aside()}*")
+        parts.append("Bottom line: " + self.fill(BOTTOM_BY_KIND[self.kind]))
+        return "\n\n".join(parts)
+
+    def structured(self) -> str:
+        """Borealis: a title, numbered points, an example, a table or a checklist, a
+        conclusion."""
+        parts = [f"## {self.question.title}", self.fill(OPENER_BY_KIND[self.kind])]
+        parts.append(f"### {SECTION_BY_KIND[self.kind]}")
+        parts.append("\n".join(f"{i}. {self.bullet(p)}" for i, p in enumerate(self.points, 1)))
+        example = self.example()
+        if example and self.kind == "compare":
+            parts += ["### At a glance", example]
+        elif example:
+            parts += ["### Example", example]
+        elif self.kind == "howto":
+            parts += ["### At a glance", self.phase_table()]
+        elif self.kind in PITFALLS:
+            parts += ["### Common pitfalls", "\n".join(f"- {p}" for p in PITFALLS[self.kind])]
+        if self.aside():
+            parts += ["### Also mentioned", self.aside() or ""]
+        parts += ["### Conclusion", self.fill(CONCLUSION_BY_KIND[self.kind])]
+        return "\n\n".join(parts)
+
+    def discursive(self) -> str:
+        """Cirrus: flowing paragraphs with a little emphasis, a quote and a closing thought."""
+        keep = proper_words(self.question)
+        opener = self.fill(self.rng.choice(CIRRUS_OPENERS[self.kind]))
+        if not self.question.english:
+            opener = "I will answer in English, since that is the only language I speak here."
+        last = len(self.points) - 1
+        sentences = [
+            f"{'Finally,' if i == last else CONNECTORS[min(i, len(CONNECTORS) - 1)]} "
+            f"{lower_first(p.body, keep)}"
+            for i, p in enumerate(self.points)
+        ]
+        if len(sentences) == 1:
+            sentences = [self.points[0].body]
+        split = max(1, (len(sentences) + 1) // 2)
+        parts = [f"{opener} {sentences[0]}"]
+        if sentences[1:split]:
+            parts[0] += " " + " ".join(sentences[1:split])
+        if sentences[split:]:
+            parts.append(" ".join(sentences[split:]))
+        if self.kind == "compare":
+            x, y = self.values["x"], self.values["y"]
+            parts.append(
+                f"If you want a rule of thumb: *{x}* when you want to get going quickly, "
+                f"*{y}* when the project is demanding and long-lived."
+            )
+        elif self.question.language:
+            parts.append(
+                f"In code, this usually ends up as a small, well-named function such as "
+                f"`{code_name(self.question)}()`, kept short and covered by a test or two."
+            )
+        if self.aside():
+            parts.append(self.aside() or "")
+        parts.append(f"> {CIRRUS_QUOTES[self.kind]}")
+        parts.append(self.fill(CIRRUS_CLOSINGS[self.kind]))
+        return "\n\n".join(parts)
+
+    def reasoned(self) -> str:
+        """Deliberate's answer (after its visible thinking): the conclusion first, then the
+        points that support it, then a caveat."""
+        parts = [f"## {self.question.title}", f"**Answer:** {self.lead()}"]
+        parts.append(f"### {SECTION_BY_KIND[self.kind]}")
+        parts.append("\n".join(f"{i}. {self.bullet(p)}" for i, p in enumerate(self.points, 1)))
+        example = self.example()
+        if example:
+            parts.append(example)
+        if self.aside():
+            parts.append(f"**Also considered:** {self.aside()}")
+        parts.append(
+            "**Caveat:** this is general guidance; the specifics of your situation may change "
+            "the priorities."
+        )
+        return "\n\n".join(parts)
+
+    def thinking(self) -> str:
+        """The visible reasoning streamed before Deliberate's answer."""
+        label, plan = KIND_LABELS[self.kind]
+        lines = [
+            f"The question is about {self.question.topic}. This is {label}, so {plan}.",
+            "The points that matter most:",
+            *(f"- {p.head or p.body}" for p in self.points[:4]),
+            "I should lead with a one-line answer and end with a caveat.",
+        ]
+        if self.question.language:
+            lines.insert(-1, "A short code example will make it concrete.")
+        return "\n".join(lines)
+
+    def brief(self) -> str:
+        """Swift: two or three sentences, no decoration."""
+        bodies = [p.body for p in self.points[:2]]
+        return " ".join([self.lead(), *bodies])
+
+
+RENDERERS: dict[str, Callable[[Voice], str]] = {
+    "terse": Voice.terse,
+    "structured": Voice.structured,
+    "discursive": Voice.discursive,
+    "brief": Voice.brief,
+    "aggregator": Voice.structured,
+    "judge": Voice.brief,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Judging and peer review
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What a reviewer notices about an answer at a glance."""
+
+    words: int
+    numbered: bool
+    bullets: bool
+    headings: bool
+    code: bool
+    table: bool
+
+    @classmethod
+    def of(cls, text: str) -> Features:
+        lines = [line.strip() for line in text.splitlines()]
+        return cls(
+            words=len(text.split()),
+            numbered=sum(bool(re.match(r"\d+[.)]\s", line)) for line in lines) >= 2,
+            bullets=sum(line.startswith(("- ", "* ")) for line in lines) >= 2,
+            headings=any(line.startswith("#") for line in lines),
+            code="```" in text,
+            table=sum(line.startswith("|") for line in lines) >= 3,
+        )
+
+    def score(self, salt: object) -> float:
+        """Longer and more structured scores higher, with a deterministic dose of taste."""
+        value = min(self.words, 400) / 80
+        value += self.numbered + self.bullets * 0.6 + self.headings * 0.6
+        value += (self.code or self.table) * 1.0
+        return value + (stable_seed("taste", salt) % 1000) / 1000 * 1.6
+
+    def strengths(self) -> list[str]:
+        found = []
+        if self.numbered:
+            found.append("numbered steps")
+        elif self.bullets:
+            found.append("clear bullet points")
+        if self.table:
+            found.append("a comparison table")
+        if self.code:
+            found.append("a code example")
+        if self.headings and len(found) < 2:
+            found.append("helpful headings")
+        return found or (["more detail"] if self.words > 40 else ["a direct answer"])
+
+
+def _weakness(loser: Features, winner: Features) -> str:
+    if winner.words > 40 and loser.words < winner.words * 0.6:
+        return "covers similar ground in less detail"
+    if (winner.code or winner.table) and not (loser.code or loser.table):
+        return "has no example to make it concrete"
+    if not (loser.numbered or loser.bullets or loser.headings):
+        return "is harder to scan"
+    if loser.words < 15:
+        return "says less of substance"
+    return "leaves out a few of the points the others make"
+
+
+def _tagged(text: str, tag: str) -> str | None:
+    match = re.search(rf"<{tag}>\n?(.*?)\n?</{tag}>", text, re.DOTALL)
+    return match.group(1) if match else None
+
+
+def verdict(prompt: Prompt, style: str = "judge") -> str:
+    """A pairwise judgement that looks at the two answers and ends with the verdict line; the
+    same pair gets the same preference in either order, so there is no position bias."""
+    text = prompt.full_text
+    first = _tagged(text, "response_a")
+    second = _tagged(text, "response_b")
+    if first is None or second is None:
+        after_a = text.split("Response A", 1)[-1]
+        first, _, second = after_a.partition("Response B")
+    a, b = Features.of(first), Features.of(second)
+    score_a, score_b = a.score((style, first)), b.score((style, second))
+    if min(a.words, b.words) >= 60 and abs(score_a - score_b) < 0.35:
+        return (
+            "Both responses answer the question well and make the same main points; neither "
+            "is clearly better.\n\nVerdict: both good"
+        )
+    winner, loser = ("A", "B") if score_a >= score_b else ("B", "A")
+    win, lose = (a, b) if winner == "A" else (b, a)
+    return (
+        f"Response {winner} is more useful, with {join_list(win.strengths()[:2])}; "
+        f"Response {loser} {_weakness(lose, win)}.\n\nVerdict: {winner}"
+    )
+
+
+def ranking(prompt: Prompt, style: str = "judge") -> str:
+    """A peer review of Responses 1..N: a line about each, then the ranking line."""
+    text = prompt.full_text
+    numbers = sorted({int(n) for n in re.findall(r"Response (\d+)", text)})
+    numbers = [n for n in numbers if 0 < n <= 50] or [1, 2]
+    features = {}
+    for n in numbers:
+        body = _tagged(text, f"response_{n}")
+        if body is None:
+            found = re.search(rf"Response {n}:?\s*(.*?)(?=Response {n + 1}\b|$)", text, re.DOTALL)
+            body = found.group(1) if found else ""
+        features[n] = (Features.of(body), body)
+    order = sorted(numbers, key=lambda n: -features[n][0].score((style, features[n][1])))
+    lines = []
+    best = features[order[0]][0]
+    for position, n in enumerate(order[:6]):
+        feature = features[n][0]
+        if position == 0:
+            lines.append(
+                f"Response {n} is the strongest, with {join_list(feature.strengths()[:2])}."
+            )
+        elif position == len(order) - 1:
+            lines.append(f"Response {n} is the weakest: it {_weakness(feature, best)}.")
+        else:
+            lines.append(f"Response {n} is solid, though it {_weakness(feature, best)}.")
+    return "\n".join(lines) + "\n\nRanking: " + " > ".join(str(n) for n in order)
 
 
 # --------------------------------------------------------------------------------------------
 # Merging answers (the aggregator)
 
 ATTRIBUTION = re.compile(r"\s*\(([\w .:#/+-]+(?:, [\w .:#/+-]+)*)\)\s*$")
-LEADING_LABEL = re.compile(r"^\*\*[^*]{1,30}:\*\*\s*")
-LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+LEADING_LABEL = re.compile(r"^\*\*[^*]{1,60}[.:]\*\*\s*")
+LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ x]\]\s+)?")
 
 
 def text_units(text: str, *, lists_only: bool = False) -> list[str]:
-    """The statements of an answer: its list items (and bold-labelled lines), or the sentences
-    of its paragraphs when it has few of those.
+    """The statements of an answer the demo did not write: its list items, or the sentences of
+    its paragraphs when it has few of those.
 
-    Headings, quotes and code are left out: they frame points rather than make them. So is the
-    prose around a list, which is mostly introduction and sign-off.
+    Headings, quotes, tables and code are left out: they frame points rather than make them.
     """
     without_code = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     listed: list[str] = []
@@ -463,11 +763,6 @@ def clean_unit(unit: str) -> str:
     return ATTRIBUTION.sub("", unit).strip()
 
 
-def consensus_points(consensus: str) -> list[str]:
-    """The points of a previous aggregate, without its attributions and framing."""
-    return text_units(consensus, lists_only=True)
-
-
 def words_of(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS}
 
@@ -482,76 +777,149 @@ def similar(a: str, b: str, threshold: float = 0.6) -> bool:
 
 @dataclass(slots=True)
 class MergedPoint:
-    text: str
+    point: Point
     supporters: list[str]
-    order: int
+
+    @property
+    def text(self) -> str:
+        if self.point.head:
+            return f"**{self.point.head}.** {self.point.body}"
+        return self.point.body
 
 
 def merge_blocks(prompt: Prompt) -> str:
     """An aggregate that merges the labelled answers point by point, naming who said what."""
+    question = analyse(prompt.question)
+    known = bank(question)
     labels = [short_name(label) for label, _ in prompt.blocks]
     merged: list[MergedPoint] = []
-    example: tuple[str, str] | None = None
+    example: str | None = None
     for (_, text), name in zip(prompt.blocks, labels, strict=True):
-        if example is None:
-            fence = re.search(r"```(\w*)\n(.*?)```", text, re.DOTALL)
-            if fence:
-                example = (fence.group(1), fence.group(2).rstrip("\n"))
-        for unit in text_units(text):
-            match = next((m for m in merged if similar(m.text, unit)), None)
+        example = example or _example_in(text)
+        found = points_in(text, known)
+        if not found:
+            found = [Point("", unit, 1000 + len(merged), "text") for unit in text_units(text)]
+        for point in found:
+            match = next((m for m in merged if _same(m.point, point)), None)
             if match is None:
-                merged.append(MergedPoint(unit, [name], len(merged)))
+                merged.append(MergedPoint(point, [name]))
             elif name not in match.supporters:
                 match.supporters.append(name)
+    merged.sort(key=lambda m: m.point.rank)
     shared = [m for m in merged if len(m.supporters) > 1][:8]
-    distinct = [m for m in merged if len(m.supporters) == 1][: max(2, 6 - len(shared))]
-    count = len(prompt.blocks)
-    topic = Topic.of(prompt.question)
-    parts = ["## Consensus", intro_line(count, labels, shared)]
+    distinct = [m for m in merged if len(m.supporters) == 1][:6]
+    parts = ["## Consensus", intro_line(len(prompt.blocks), labels, shared, distinct)]
     if shared:
         parts.append("### Where they agree")
         parts.append("\n".join(f"- {m.text} ({', '.join(m.supporters)})" for m in shared))
     if distinct:
-        parts.append("### Further points")
+        parts.append("### Where they differ" if shared else "### What each answer adds")
         parts.append("\n".join(f"- {m.text} ({m.supporters[0]})" for m in distinct))
     if example is not None:
-        parts.append("### Example")
-        parts.append(f"```{example[0]}\n{example[1]}\n```")
+        parts.append("### At a glance" if example.startswith("|") else "### Example")
+        parts.append(example)
     parts.append("### Synthesis")
-    parts.append(synthesis_line(topic, count, shared))
+    parts.append(synthesis(question, len(prompt.blocks), shared, distinct))
     return "\n\n".join(parts)
 
 
-def intro_line(count: int, labels: list[str], shared: list[MergedPoint]) -> str:
-    """Says how many answers were merged and which models agreed most."""
-    names = ", ".join(dict.fromkeys(labels))
-    noun = "answer" if count == 1 else "answers"
-    line = f"{count} {noun} merged ({names})."
+def _same(a: Point, b: Point) -> bool:
+    if a.source != "text" and b.source != "text":
+        return a.body == b.body
+    return similar(a.body, b.body)
+
+
+def _example_in(text: str) -> str | None:
+    """The first code block or table of an answer, kept whole for the merged answer."""
+    fence = re.search(r"```(\w*)\n(.*?)```", text, re.DOTALL)
+    if fence:
+        return f"```{fence.group(1)}\n{fence.group(2).rstrip()}\n```"
+    rows = [line for line in text.splitlines() if line.strip().startswith("|")]
+    return "\n".join(rows) if len(rows) >= 3 else None
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _count(n: int, noun: str) -> str:
+    word = NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else str(n)
+    return f"{word} {noun}{'' if n == 1 else 's'}"
+
+
+def intro_line(
+    count: int, labels: list[str], shared: list[MergedPoint], distinct: list[MergedPoint]
+) -> str:
+    """Says how many answers were merged, how far they agree, and who agrees most."""
+    names = list(dict.fromkeys(labels))
+    line = f"{count} {'answer' if count == 1 else 'answers'} merged ({', '.join(names)})."
     if not shared:
         return line + " They share no points, so each contribution is listed on its own."
-    pair_counts: dict[tuple[str, str], int] = {}
+    everyone = [m for m in shared if len(m.supporters) == len(names)]
+    if everyone and len(names) > 1:
+        n = len(names)
+        all_of = "Both" if n == 2 else f"All {NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else n}"
+        line += f" {all_of} agree on {_count(len(everyone), 'point')}"
+        if distinct:
+            line += f"; {_count(len(distinct), 'more point')} come from a single answer."
+        else:
+            line += ", and no real disagreement is left."
+    pairs: dict[tuple[str, str], int] = {}
     for point in shared:
         for i, first in enumerate(point.supporters):
             for second in point.supporters[i + 1 :]:
-                key = (first, second)
-                pair_counts[key] = pair_counts.get(key, 0) + 1
-    everyone = [m for m in shared if len(m.supporters) == len(set(labels))]
-    if everyone and len(set(labels)) > 1:
-        line += f" All of them agree on {len(everyone)} of the points below."
-    if pair_counts:
-        (first, second), together = max(pair_counts.items(), key=lambda kv: kv[1])
+                pairs[first, second] = pairs.get((first, second), 0) + 1
+    if pairs and len(everyone) < len(shared):
+        (first, second), together = max(pairs.items(), key=lambda kv: kv[1])
         line += f" {first} and {second} agree most closely ({together} shared points)."
     return line
 
 
-def synthesis_line(topic: Topic, count: int, shared: list[MergedPoint]) -> str:
-    if shared:
-        return (
-            f"Taken together, the {count} answers point the same way on {topic.phrase}: "
-            f"{lower_first(shared[0].text)}"
+def synthesis(
+    question: Question, count: int, shared: list[MergedPoint], distinct: list[MergedPoint]
+) -> str:
+    """A closing paragraph that states the merged answer in a sentence or two."""
+    kind = question.kind
+    agreed = [m.point for m in shared if m.point.head]
+    if not agreed:
+        if shared:
+            return (
+                f"Taken together, the {count} answers point the same way: "
+                f"{lower_first(shared[0].point.body)}"
+            )
+        return "The answers approach the question from different angles; each is worth reading."
+    values = slots(question)
+    phrases = [head_phrase(p) for p in agreed if kind in ("howto", "general") or p.source == "kind"]
+    phrases = phrases[:4] or [head_phrase(p) for p in agreed[:3]]
+    listed = join_list(phrases)
+    if kind == "howto":
+        text = f"The answers converge on a clear path for {question.topic}: {listed}."
+    elif kind == "compare":
+        text = (
+            f"On {values['a']} versus {values['b']}, the answers weigh {listed}. In practice: "
+            f"{values['x']} for getting started quickly, {values['y']} for demanding, "
+            "long-lived projects."
         )
-    return f"The answers approach {topic.phrase} from different angles; each is worth reading."
+    elif kind == "yesno":
+        lean = YES_NO_LEANS[stable_seed("lean", question.topic) % len(YES_NO_LEANS)]
+        text = (
+            f"On {question.topic}, the models lean towards {lean}, and they agree on the "
+            f"conditions: {'; '.join(phrases)}."
+        )
+    elif kind == "general":
+        text = f"Taken together, the answers suggest that you {listed}."
+    elif kind == "greeting":
+        text = "All the models are ready to help; the best next step is a concrete question."
+    else:
+        text = f"Put together, the answers explain {question.topic} through {listed}."
+    if kind == "greeting":
+        return text
+    if distinct:
+        text += " The points only one model raised are worth a look, but none contradicts the rest."
+    else:
+        text += " No real disagreement is left between the models."
+    return text
 
 
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+def consensus_points(consensus: str) -> list[str]:
+    """The statements of a previous aggregate, without its attributions and framing."""
+    return text_units(consensus, lists_only=True)
