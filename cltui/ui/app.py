@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
+from cltui.core.config import ConsensusConfig
 from cltui.core.settings import save_setting
 from cltui.ui.bridge import Runner, RunnerSource
 from cltui.ui.commands import consensus_commands
@@ -53,6 +54,7 @@ class ConsensusApp(App[int]):
         animate: bool = True,
         clock: Callable[[], float] = time.monotonic,
         extra_themes: Iterable[Theme] = (),
+        key_notice: Callable[[ConsensusConfig], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.runner = runner
@@ -65,8 +67,11 @@ class ConsensusApp(App[int]):
         """False freezes spinners, clocks and cursor blink (for stable screenshots)."""
         self.clock = clock
         self.extra_themes = list(extra_themes)
+        self.key_notice = key_notice
+        """Says which API key the config in use lacks (None when all are there)."""
         self._worker: Worker[object] | None = None
         self._remembered_theme = ""
+        self._picking_first = False
 
     # -- start-up --------------------------------------------------------------------------------
 
@@ -77,9 +82,40 @@ class ConsensusApp(App[int]):
         self.push_screen(self._main_screen(self.runner))
         for notice in self.notices:
             notify_safe(self, notice, severity="warning", timeout=12)
-        self.fetch_credits()
         if self.open_picker:
-            self.action_open_session()
+            # The session to be picked decides which provider (and key) is in use: say nothing
+            # about the runner behind the picker until the choice is made.
+            self._picking_first = True
+            self.push_screen(SessionPicker(self.source.sessions_dir), self._first_session_chosen)
+
+    def screen_ready(self, screen: MainScreen) -> None:
+        """A main screen is mounted and listening to its runner's events."""
+        if not self._picking_first and screen.runner is self.runner:
+            # After the first frame: the look-ups load the HTTP stack, which the screen need not
+            # wait for.
+            self.call_after_refresh(self._runner_ready)
+
+    def _runner_ready(self) -> None:
+        """A runner has become the one in use: check its key, fetch prices and credits."""
+        notice = self.key_notice(self.runner.config) if self.key_notice else None
+        if notice:
+            notify_safe(self, notice, severity="warning", timeout=12)
+        self.warm_up()
+
+    @work(exclusive=True, group="warm-up", exit_on_error=False)
+    async def warm_up(self) -> None:
+        """Credits and list prices in the background, so the status bar shows the credits left
+        and a priced estimate before the first round. Failures only leave them unknown."""
+        runner = self.runner
+        self.fetch_credits()
+        try:
+            await runner.load_prices()
+        except Exception as error:  # prices are a nicety: never in the user's way
+            self.log.warning(f"no list prices: {error}")
+            return
+        screen = self.main_screen
+        if screen is not None and screen.runner is runner:
+            screen.refresh_preview()
 
     def _setup_themes(self) -> None:
         loaded = load_all_themes()
@@ -220,6 +256,13 @@ class ConsensusApp(App[int]):
             return
         self.push_screen(SessionPicker(self.source.sessions_dir), self._session_chosen)
 
+    def _first_session_chosen(self, path: Path | None) -> None:
+        self._picking_first = False
+        if path is None:  # the picker was closed: the new session behind it is the one in use
+            self._runner_ready()
+        else:
+            self._session_chosen(path)
+
     def _session_chosen(self, path: Path | None) -> None:
         if path is None:
             return
@@ -242,7 +285,6 @@ class ConsensusApp(App[int]):
         old, self.runner = self.runner, runner
         await self.switch_screen(self._main_screen(runner))
         await old.aclose()
-        self.fetch_credits()
 
     def action_switch_theme(self) -> None:
         self.action_change_theme()

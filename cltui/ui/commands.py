@@ -45,6 +45,10 @@ def consensus_commands(app: ConsensusApp, screen: MainScreen) -> Iterator[System
                         lambda: screen.run_worker(screen.action_history("turn", 1)))  # fmt: skip
     yield SystemCommand("Back to live", "Leave the history view",
                         lambda: screen.run_worker(screen.action_history_live()))  # fmt: skip
+    if screen.ranking_panel is not None:
+        yield SystemCommand("Toggle pairwise matrix",
+                            "Ranking table ⇄ the verdict matrix (judge) or each reviewer's places",
+                            screen.action_toggle_matrix)  # fmt: skip
     yield SystemCommand("Save session", "Write the session file now", app.action_save_session)
     yield SystemCommand("Open session", "Pick a saved session to resume", app.action_open_session)
     yield SystemCommand("New session", "Start a new conversation", app.action_new_session)

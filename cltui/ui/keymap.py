@@ -20,6 +20,7 @@ APP_BINDINGS: list[Binding] = [
 
 SCREEN_BINDINGS: list[Binding] = [
     Binding("ctrl+l", "screen.history_live", "Back to live", id="history.live"),
+    Binding("m", "screen.toggle_matrix", "Matrix", show=False, id="ranking.matrix"),
     *(
         Binding(
             str(n), f"screen.focus_pane({n})", f"Focus pane {n}", show=False, id=f"pane.focus_{n}"
@@ -38,6 +39,10 @@ PANE_BINDINGS: list[Binding] = [
     Binding("}", "screen.history('turn', 1)", "Turn ▶", show=False, id="history.turn_forward"),
 ]
 
+RANKING_BINDINGS: list[Binding] = [
+    Binding("m", "screen.toggle_matrix", "Ranking ⇄ matrix", id="ranking.matrix"),
+]
+
 PROMPT_BINDINGS: list[Binding] = [
     Binding("enter", "submit", "Send", priority=True, id="consensus.submit"),
     Binding("ctrl+j,shift+enter", "newline", "New line", priority=True, id="prompt.newline"),
@@ -47,5 +52,6 @@ HELP_SECTIONS: list[tuple[str, list[Binding]]] = [
     ("Prompt", PROMPT_BINDINGS),
     ("Consensus and sessions", APP_BINDINGS),
     ("Panes (when a pane has focus)", PANE_BINDINGS),
+    ("Ranking table (blender, council)", RANKING_BINDINGS),
     ("Anywhere outside the prompt", SCREEN_BINDINGS),
 ]

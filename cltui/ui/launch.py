@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cltui.core.config import ConfigError, ConsensusConfig
 from cltui.core.config_choice import choose_config
@@ -18,7 +19,14 @@ from cltui.core.paths import sessions_dir as resolve_sessions_dir
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.ui.bridge import Runner, RunnerSource
 
+if TYPE_CHECKING:
+    from cltui.ui.app import ConsensusApp
+
 EXIT_BAD_INPUT = 2
+
+
+class LaunchError(Exception):
+    """Bad input found before the app starts; the message is the one line to print."""
 
 
 def missing_key_notice(
@@ -39,8 +47,8 @@ def missing_key_notice(
     return None
 
 
-def main(args: argparse.Namespace) -> int:
-    """Run the TUI; returns the process exit code."""
+def prepare_app(args: argparse.Namespace) -> ConsensusApp:
+    """Build the app from parsed TUI arguments without running it. Raises `LaunchError`."""
     from cltui.core.runner import ConsensusRunner
     from cltui.core.session_store import SessionError, resolve_session_ref
 
@@ -63,8 +71,7 @@ def main(args: argparse.Namespace) -> int:
             base_url=base_url,
         )
     except ConfigError as error:
-        print(f"cltui: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise LaunchError(str(error)) from None
 
     def new_runner() -> Runner:
         return ConsensusRunner(config, sessions_dir=sessions, api_keys=settings.api_keys)
@@ -75,31 +82,52 @@ def main(args: argparse.Namespace) -> int:
             base_url=base_url, environ=os.environ,
         )  # fmt: skip
 
+    def key_notice(config: ConsensusConfig) -> str | None:
+        return missing_key_notice(config, settings.api_keys, os.environ)
+
     resume = getattr(args, "resume", None)
     open_picker = resume == ""
     try:
-        if resume:
-            runner = open_runner(resolve_session_ref(resume, sessions))
-        else:
-            runner = new_runner()
+        runner = open_runner(resolve_session_ref(resume, sessions)) if resume else new_runner()
     except (SessionError, OSError) as error:
-        print(f"cltui: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    notice = missing_key_notice(runner.config, settings.api_keys, os.environ)
-    if notice:
-        notices.append(notice)
+        raise LaunchError(str(error)) from None
     if runner.can_resume:
         notices.append("This session has an interrupted round: ctrl+r finishes it.")
 
     from cltui.ui.app import ConsensusApp
 
-    app = ConsensusApp(
+    return ConsensusApp(
         runner,
         RunnerSource(sessions_dir=sessions, new=new_runner, open=open_runner),
         theme=getattr(args, "theme", None) or settings.theme,
         keymap=settings.keys,
         notices=notices,
         open_picker=open_picker,
+        key_notice=key_notice,
     )
+
+
+def build_app(argv: Sequence[str]) -> ConsensusApp:
+    """The app for these command-line words (`cltui`'s interface arguments), not yet running.
+
+    Bad input prints one line on stderr and raises `SystemExit(2)`, as the command line does.
+    """
+    from cltui.cli import build_tui_parser
+
+    args = build_tui_parser().parse_args(list(argv))  # usage errors exit with 2 themselves
+    try:
+        return prepare_app(args)
+    except LaunchError as error:
+        print(f"cltui: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT) from None
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the TUI; returns the process exit code."""
+    try:
+        app = prepare_app(args)
+    except LaunchError as error:
+        print(f"cltui: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     result = app.run(mouse=not getattr(args, "no_mouse", False))
     return result if isinstance(result, int) else (app.return_code or 0)

@@ -22,9 +22,11 @@ class PaneEvent(Message, bubble=False):
     queue so panes settle independently of each other.
     """
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, note: str | None = None) -> None:
         super().__init__()
         self.event = event
+        self.note = note
+        """For a reply that starts: what it is ('layer 2/3', 'round 2/3 aggregate')."""
 
 
 class PromptSubmitted(Message):

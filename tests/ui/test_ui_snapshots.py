@@ -11,6 +11,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cltui.core.session import Judgement
+from cltui.core.session_store import load_session, save_session
 from cltui.ui.app import ConsensusApp
 from tests.support.scripted import ScriptedBackend
 from tests.ui.support import demo_models_config, finished_session, make_app
@@ -32,8 +34,8 @@ async def quiet(pilot: Pilot[Any]) -> None:
 
 
 def test_finished_round_wide_dark(tmp_path: Path, snap_compare: Any) -> None:
-    """Three model panes side by side over the accent-bordered final aggregate; the status line
-    shows round 2/2, tokens, turn and session cost, and the credits left."""
+    """Three model panes side by side over the final aggregate (heavy border, "★ final answer");
+    the status line shows round 2/2, tokens, turn and session cost, and the credits left."""
     assert snap_compare(session_app(tmp_path), terminal_size=(120, 40), run_before=quiet)
 
 
@@ -60,3 +62,39 @@ def test_start_screen_four_models(tmp_path: Path, snap_compare: Any) -> None:
     config = demo_models_config(("m/a", "m/b", "m/c", "m/d"))
     app = make_app(config, ScriptedBackend(), tmp_path)
     assert snap_compare(app, terminal_size=(120, 40), run_before=quiet)
+
+
+def blender_session_app(tmp_path: Path) -> ConsensusApp:
+    """A saved blender session: every round with its six judgements and its ranking."""
+    config = demo_models_config(
+        ("m/a", "m/b", "m/c"), strategy="blender", judge={"model": "m/judge", "provider": "demo"}
+    )
+    path = finished_session(config, tmp_path / "blender.toml", turns=1)
+    session = load_session(path)
+    verdicts = {
+        ("m/a", "m/b"): "first", ("m/b", "m/a"): "second", ("m/a", "m/c"): "first",
+        ("m/c", "m/a"): "both_good", ("m/b", "m/c"): "second", ("m/c", "m/b"): "first",
+    }  # fmt: skip
+    for rnd in session.turns[0].rounds:
+        rnd.judgements = [
+            Judgement(first, second, verdict, raw=f"Both are fine.\n\nVerdict: {verdict}")
+            for (first, second), verdict in verdicts.items()
+        ]
+        rnd.ranking = [
+            {"model": "m/a", "score": 4, "rank": 1, "wins": 4, "losses": 0},
+            {"model": "m/c", "score": 0, "rank": 2, "wins": 2, "losses": 2},
+            {"model": "m/b", "score": -4, "rank": 3, "wins": 0, "losses": 4},
+        ]
+    for rnd in session.turns[0].rounds[1:]:
+        rnd.agreement = 0.93
+    save_session(session, path)
+    app = make_app(config, ScriptedBackend(), tmp_path)
+    app.runner = app.source.open(path)
+    return app
+
+
+def test_finished_blender_round(tmp_path: Path, snap_compare: Any) -> None:
+    """A finished blender round: the final answer's pane (★ final answer, success border) beside
+    the ranking table (m/a first, 4/0) over the judge pane's six 'a vs b → winner' lines; the
+    status line shows the agreement sparkline."""
+    assert snap_compare(blender_session_app(tmp_path), terminal_size=(140, 40), run_before=quiet)

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Container, Vertical
+from textual.containers import Container, Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tab, Tabs
+from textual.timer import Timer
+from textual.widgets import Footer, Static, Tab, Tabs, TextArea
 
-from cltui.core.costs import format_cost, session_totals, turn_totals
+from cltui.core.costs import session_totals, turn_totals
 from cltui.core.events import (
     AGGREGATOR_SLOT,
     CreditsChanged,
@@ -35,10 +36,12 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
+from cltui.core.preview import format_preview, planned_calls
 from cltui.core.session import Round, Turn
 from cltui.ui.bridge import Runner, UiSink
 from cltui.ui.keymap import SCREEN_BINDINGS
 from cltui.ui.messages import EngineEvent, PaneEvent, PromptSubmitted
+from cltui.ui.ranking_view import RANKING_STRATEGIES, is_judge_slot, judge_slot_of
 from cltui.ui.safe_text import notify_safe, one_line, plain
 from cltui.ui.widgets.model_pane import STATE_ICONS, ModelPane, reply_state
 from cltui.ui.widgets.prompt_input import PromptInput
@@ -46,9 +49,14 @@ from cltui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from cltui.ui.app import ConsensusApp
+    from cltui.ui.widgets.ranking_panel import RankingPanel
 
 NARROW_WIDTH = 100
 """Below this many columns the model panes become tabs."""
+PREVIEW_DELAY = 0.3
+"""Seconds of quiet typing before the cost preview is worked out again."""
+REVIEW_ROLES = frozenset({"judge", "reviewer"})
+RANKING_TAB = "tab-ranking-panel"
 
 
 WELCOME = """\
@@ -102,7 +110,21 @@ class MainScreen(Screen[None]):
         """(turn, round) shown from history, or None for the latest."""
         self.running = False
         self._started_at: float | None = None
+        self._review_slots: set[str] = set()
+        """Slots whose current call is a judge call or a review (shown in the ranking panel)."""
+        self._stage = ""
+        self._total_rounds = 1
+        self._preview_timer: Timer | None = None
+        self._status: StatusBar | None = None
+        self._tabs: dict[str, Tab] = {}
         config = runner.config
+        self.ranking_panel: RankingPanel | None = None
+        if config.strategy in RANKING_STRATEGIES and not config.is_plain_chat:
+            from cltui.ui.widgets.ranking_panel import RankingPanel  # only ranking strategies
+
+            self.ranking_panel = RankingPanel(
+                config.strategy, self_vote=config.self_vote, id="ranking-panel"
+            )
         self.panes: dict[str, ModelPane] = {}
         for i, model in enumerate(config.models):
             self.panes[model.name] = ModelPane(model.name, model.name, index=i + 1, id=f"pane-{i}")
@@ -124,15 +146,19 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="question", markup=False)
-        yield Tabs(
-            *(Tab(self._tab_label(pane), id=f"tab-{pane.id}") for pane in self.panes.values()),
-            id="pane-tabs",
-        )
+        tabs = [Tab(self._tab_label(pane), id=f"tab-{pane.id}") for pane in self.panes.values()]
+        self._tabs = {str(tab.id): tab for tab in tabs}
+        if self.ranking_panel is not None:
+            tabs.append(Tab(Content("⚖ ranking"), id=RANKING_TAB))
+        yield Tabs(*tabs, id="pane-tabs")
         with Vertical(id="panes"):
             with Container(id="models"):
                 yield from self.model_panes()
-            if AGGREGATOR_SLOT in self.panes:
-                yield self.panes[AGGREGATOR_SLOT]
+            with Horizontal(id="bottom"):
+                if AGGREGATOR_SLOT in self.panes:
+                    yield self.panes[AGGREGATOR_SLOT]
+                if self.ranking_panel is not None:
+                    yield self.ranking_panel
         yield PromptInput(id="prompt")
         yield StatusBar(id="status")
         yield Footer()
@@ -150,10 +176,11 @@ class MainScreen(Screen[None]):
         if self.runner.session.turns:
             await self.show_position(self.latest())
         else:
-            self._show_preview()
+            self.refresh_preview()
             self.query_one("#question", Static).update(plain(config_summary(self.runner)))
             if AGGREGATOR_SLOT in self.panes:
                 await self.panes[AGGREGATOR_SLOT].show_hint(WELCOME)
+        self.consensus_app.screen_ready(self)
 
     def on_unmount(self) -> None:
         self.sink.active = False
@@ -162,7 +189,9 @@ class MainScreen(Screen[None]):
 
     @property
     def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
+        if self._status is None:  # looked up once: the screen asks for it on every token
+            self._status = self.query_one(StatusBar)
+        return self._status
 
     def _tab_label(self, pane: ModelPane, state: str | None = None) -> Content:
         prefix = "Σ " if pane.aggregator else f"{pane.index} "
@@ -170,29 +199,49 @@ class MainScreen(Screen[None]):
         return Content.assemble((prefix, "dim"), plain(one_line(pane.model_name, 24)), f" {icon}")
 
     def _refresh_tab(self, pane: ModelPane, state: str | None = None) -> None:
-        for tab in self.query(f"#tab-{pane.id}").results(Tab):
+        tab = self._tabs.get(f"tab-{pane.id}")
+        if tab is not None:
             tab.label = self._tab_label(pane, state)
 
     def _set_slot_state(self, slot: str, state: str) -> None:
+        """A pane's state in the status bar and its tab; runs per token, so it only touches
+        the widgets when the state actually changes."""
+        pane = self.panes.get(slot)
+        if pane is None:
+            return
         info = self.status.info
-        name = self.panes[slot].model_name if slot in self.panes else slot
-        if info.slots.get(name) != state:
-            slots = dict(info.slots)
-            slots[name] = state
-            self.status.update_info(slots=slots)
-        if slot in self.panes:
-            self._refresh_tab(self.panes[slot], state)
+        if info.slots.get(pane.model_name) == state:
+            return
+        slots = dict(info.slots)
+        slots[pane.model_name] = state
+        self.status.update_info(slots=slots)
+        self._refresh_tab(pane, state)
 
-    def _show_preview(self) -> None:
+    def refresh_preview(self) -> None:
+        """Show the calls and cost range of asking what is in the prompt box.
+
+        Shown while idle, before the first question or while a follow-up is being typed; the
+        estimate is arithmetic over the config and the list prices, so it is cheap enough to
+        redo after every pause in typing."""
+        self._preview_timer = None
+        if self.running or self.view is not None:
+            return
+        prompt = self.query_one(PromptInput).text
+        if self.runner.session.turns and not prompt.strip():
+            self.status.update_info(preview="")
+            return
         try:
-            preview = self.runner.preview()
+            preview = self.runner.preview(prompt)
         except Exception as error:  # a preview is a nicety; never let it break the screen
             self.log.warning(f"no cost preview: {error}")
             return
-        text = f"≈ {preview.calls} calls"
-        if preview.low is not None and preview.high:
-            text += f", {format_cost(preview.low)}–{format_cost(preview.high).lstrip('$')}"
-        self.status.update_info(preview=text)
+        self.status.update_info(preview=format_preview(preview))
+
+    @on(TextArea.Changed, "#prompt")
+    def _prompt_changed(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DELAY, self.refresh_preview)
 
     def _refresh_totals(self, turn: Turn | None) -> None:
         self.status.update_info(
@@ -232,9 +281,16 @@ class MainScreen(Screen[None]):
     async def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
         if isinstance(event, ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished):
+            if self._is_review(event):
+                self._review_event(event)
+                return
             pane = self.panes.get(event.slot)
             if pane is not None:
-                pane.post_message(PaneEvent(event))
+                # The note travels with the event: the pane may still be settling older events.
+                note = (
+                    self._reply_note(pane, event.round) if isinstance(event, ReplyStarted) else None
+                )
+                pane.post_message(PaneEvent(event, note))
             if isinstance(event, ReplyStarted):
                 self._set_slot_state(event.slot, "waiting")
             elif isinstance(event, ReplyDelta):
@@ -248,21 +304,19 @@ class MainScreen(Screen[None]):
         elif isinstance(event, TurnStarted):
             await self._turn_started(event)
         elif isinstance(event, RoundStarted):
-            self.status.update_info(
-                round=(event.round + 1, event.total_rounds),
-                stage=event.stage,
-                slots={p.model_name: "waiting" for p in self.panes.values()},
-            )
-            if AGGREGATOR_SLOT in self.panes:
-                self.panes[AGGREGATOR_SLOT].remove_class("-final")
+            await self._round_started(event)
         elif isinstance(event, RoundFinished):
-            if event.agreement is not None:
-                note = f"agreement {event.agreement:.0%}"
-                if event.stopped_early:
-                    note += ", stopping early"
-                self.status.update_info(notice=note, notice_severity="")
-        elif isinstance(event, JudgementMade | RankingReady):
-            self.status.update_info(notice="ranking the answers", notice_severity="")
+            turn = self._live_turn()
+            agreements = [r.agreement for r in turn.rounds[1:]] if turn is not None else []
+            self.status.update_info(agreement=agreements, stopped_early=event.stopped_early)
+        elif isinstance(event, JudgementMade):
+            if self.ranking_panel is not None:
+                self.ranking_panel.judges.verdict(judge_slot_of(event.judgement), event.judgement)
+        elif isinstance(event, RankingReady):
+            rnd = self._live_round(event.turn, event.round)
+            if self.ranking_panel is not None and rnd is not None:
+                self.ranking_panel.ranking_ready(rnd, event.turn, self.runner.session.id)
+            self.status.update_info(judging="")
         elif isinstance(event, CreditsChanged):
             self.status.update_info(credits=event.remaining, credits_known=True)
         elif isinstance(event, TurnFinished):
@@ -271,6 +325,75 @@ class MainScreen(Screen[None]):
     def _live_turn(self) -> Turn | None:
         turns = self.runner.session.turns
         return turns[-1] if turns else None
+
+    def _live_round(self, turn: int, round: int) -> Round | None:
+        turns = self.runner.session.turns
+        if turn < len(turns) and round < len(turns[turn].rounds):
+            return turns[turn].rounds[round]
+        return None
+
+    def _is_review(self, event: ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished) -> bool:
+        """Judge calls and council reviews go to the ranking panel, not to the model panes
+        (a reviewer's pane keeps showing its proposal). Only `ReplyStarted` names the role, so
+        the slots of running reviews are remembered until their model proposes again."""
+        if isinstance(event, ReplyStarted):
+            if event.role in REVIEW_ROLES or is_judge_slot(event.slot):
+                self._review_slots.add(event.slot)
+                return True
+            self._review_slots.discard(event.slot)
+            return False
+        return event.slot in self._review_slots or is_judge_slot(event.slot)
+
+    def _review_event(
+        self, event: ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished
+    ) -> None:
+        panel = self.ranking_panel
+        if panel is None:
+            return
+        if isinstance(event, ReplyStarted):
+            panel.call_started(event.slot, event.model)
+        elif isinstance(event, ReplyDelta):
+            panel.call_delta(event.slot, event.text)
+        elif isinstance(event, ReplyFinished):
+            rnd = self._live_round(event.turn, event.round)
+            panel.call_finished(event.slot, event.reply, rnd, event.turn, self.runner.session.id)
+            self._refresh_totals(self._live_turn())
+        self._refresh_judging()
+
+    def _refresh_judging(self) -> None:
+        """'judge 4/6' in the status bar while the round's judge calls or reviews run."""
+        panel = self.ranking_panel
+        if panel is None:
+            return
+        plan = planned_calls(self.runner.config)
+        planned = plan.judge or plan.reviewers
+        calls = panel.judges.calls.values()
+        done = sum(1 for c in calls if c.state in ("done", "error"))
+        word = "judge" if panel.kind == "judge" else "reviews"
+        self.status.update_info(judging=f"{word} {done}/{max(planned, len(calls))}")
+
+    def _reply_note(self, pane: ModelPane, round: int) -> str:
+        """What a pane's new reply is: an moa layer, or which round's aggregate."""
+        if pane.aggregator:
+            total = self._total_rounds
+            return f"round {round + 1}/{total} aggregate" if total > 1 else ""
+        return self._stage if self._stage.startswith("layer") else ""
+
+    async def _round_started(self, event: RoundStarted) -> None:
+        self._stage = event.stage
+        self._total_rounds = event.total_rounds
+        changes: dict[str, object] = {
+            "round": (event.round + 1, event.total_rounds),
+            "stage": event.stage,
+        }
+        if event.stage in ("judge", "review"):
+            if self.ranking_panel is not None:
+                await self.ranking_panel.round_started(event.round)
+                self._refresh_judging()
+        else:  # a new round, or an moa layer: the proposers answer again
+            changes["slots"] = {p.model_name: "waiting" for p in self.panes.values()}
+            changes["judging"] = ""
+        self.status.update_info(**changes)
 
     def _update_elapsed(self) -> None:
         if self._started_at is not None:
@@ -281,9 +404,13 @@ class MainScreen(Screen[None]):
         self.view = None
         self._started_at = self.clock()
         self.query_one("#question", Static).update(plain(f"› {one_line(event.prompt)}"))
+        self._review_slots.clear()
+        for pane in self.panes.values():
+            pane.set_note("")
         self.status.update_info(
-            history="", preview="", notice="", elapsed=0.0 if self.animate else None
-        )
+            history="", preview="", notice="", elapsed=0.0 if self.animate else None,
+            agreement=[], stopped_early=False, judging="",
+        )  # fmt: skip
         self._refresh_totals(self._live_turn())
         self.app.refresh_bindings()
 
@@ -295,8 +422,7 @@ class MainScreen(Screen[None]):
         if not self.animate:
             self.status.info.elapsed = None
         self._refresh_totals(self._live_turn())
-        if event.status == "complete" and AGGREGATOR_SLOT in self.panes:
-            self.panes[AGGREGATOR_SLOT].add_class("-final")
+        self.status.update_info(judging="", stage="")
         if event.status == "failed":
             reason = event.error or "the turn failed"
             self.status.update_info(notice=reason, notice_severity="error")
@@ -318,7 +444,9 @@ class MainScreen(Screen[None]):
         pane_id = event.tab.id.removeprefix("tab-")
         for pane in self.panes.values():
             pane.set_class(pane.id == pane_id, "-tab-active")
-        self.query_one("#panes").set_class(pane_id == "pane-aggregator", "-show-aggregator")
+        panes = self.query_one("#panes")
+        panes.set_class(pane_id == "pane-aggregator", "-show-aggregator")
+        panes.set_class(pane_id == "ranking-panel", "-show-ranking")
 
     # -- history ---------------------------------------------------------------------------------
 
@@ -353,18 +481,28 @@ class MainScreen(Screen[None]):
                 reply = rnd.reply_for(slot)
             await pane.show_reply(reply, address=(t, r))
             self._refresh_tab(pane)
+        total_rounds = max(len(turn.rounds), 1)
         if AGGREGATOR_SLOT in self.panes:
             final = rnd is not None and r == len(turn.rounds) - 1 and turn.status == "complete"
-            self.panes[AGGREGATOR_SLOT].set_class(final, "-final")
+            note = f"round {r + 1}/{total_rounds} aggregate" if total_rounds > 1 else ""
+            self.panes[AGGREGATOR_SLOT].set_note("" if final else note, final=final)
+        layer = rnd.layer if rnd is not None else None
+        for pane in self.model_panes():
+            pane.set_note(f"layer {layer}/{layer}" if layer and layer > 1 else "")
+        if self.ranking_panel is not None:
+            await self.ranking_panel.show_round(rnd, t, self.runner.session.id)
         self.query_one("#question", Static).update(plain(f"› {one_line(turn.prompt)}"))
-        total_rounds = max(len(turn.rounds), 1)
         label = (
             "" if live else f"Turn {t + 1}/{len(turns)} · Round {r + 1}/{total_rounds} (history)"
         )
         slots = {p.model_name: p.state for p in self.panes.values()}
+        agreements = [rn.agreement for rn in turn.rounds[1 : r + 1]]
+        last = r == len(turn.rounds) - 1 and turn.status == "complete"
+        stopped = last and len(turn.rounds) < self.runner.config.rounds
         self.status.update_info(
-            history=label, round=(r + 1, total_rounds), stage="", slots=slots, preview=""
-        )
+            history=label, round=(r + 1, total_rounds), stage="", slots=slots, preview="",
+            agreement=agreements, stopped_early=stopped, judging="",
+        )  # fmt: skip
         self._refresh_totals(turn)
         self.app.refresh_bindings()
 
@@ -435,7 +573,20 @@ class MainScreen(Screen[None]):
         turn, rnd = pane.address
         self.consensus_app.retry(turn, rnd, pane.slot)
 
+    def action_toggle_matrix(self) -> None:
+        """Show the pairwise verdicts (blender) or each reviewer's places (council) instead of
+        the ranking, or back."""
+        panel = self.ranking_panel
+        if panel is None:
+            notify_safe(self.app, "Only the blender and council strategies rank the answers.")
+            return
+        panel.toggle_matrix()
+        if self.has_class("-narrow"):
+            self.query_one("#pane-tabs", Tabs).active = RANKING_TAB
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_matrix":
+            return self.ranking_panel is not None
         if action == "history_live":
             return self.view is not None
         if action == "retry_pane":

@@ -1,9 +1,12 @@
-"""One model's pane: its answer streamed as Markdown, its state in the title, usage below.
+"""One model's pane: its answer live as it streams, then as Markdown; state in the title, usage
+below.
 
 The same widget serves proposers and the aggregator (`aggregator=True` only changes the look).
-Live text arrives through one `MarkdownStream` per reply; when the reply finishes the stream is
-stopped and the Markdown is set once from the authoritative text, which also repairs any block
-left half-parsed by the stream. History shows a saved reply the same way, without streaming.
+While a reply streams, its text goes into a `LiveText` (wrapped plain lines, cheap to extend:
+eight panes at 200 tokens a second each keep up, where a streamed Markdown falls seconds behind);
+when the reply finishes, the Markdown is set once from the authoritative text and the live text
+is dropped. History shows a saved reply the same way, without streaming. Reasoning, which is
+rarer and shorter, streams into its own Markdown.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from cltui.core.session import Reply
 from cltui.ui.keymap import PANE_BINDINGS
 from cltui.ui.messages import PaneEvent
 from cltui.ui.safe_text import plain, styled
+from cltui.ui.widgets.live_text import LiveText
 
 PaneState = Literal["idle", "waiting", "streaming", "retrying", "done", "error", "stopped"]
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -107,12 +111,17 @@ class ModelPane(VerticalScroll, can_focus=True):
         """(turn, round) of the reply shown, used to retry it."""
         self.spinner_frame = 0
         self.retry_note = ""
-        self._stream: MarkdownStream | None = None
+        self.note = ""
+        """What the reply shown is, after the state: 'layer 2/3', 'round 2/3 aggregate'."""
+        self.final = False
+        """The aggregate shown is the turn's final answer (title and border say so)."""
+        self._live: LiveText | None = None
         self._reasoning_stream: MarkdownStream | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         with Collapsible(title="Reasoning", collapsed=True, id="reasoning"):
             yield Markdown(open_links=False, id="reasoning-text")
+        yield LiveText(id="live-text")
         yield Markdown(open_links=False, id="reply-text")
         yield Static("", id="error", markup=False)
 
@@ -131,12 +140,23 @@ class ModelPane(VerticalScroll, can_focus=True):
             icon = STATE_ICONS[self.state]
         word = self.retry_note if self.state == "retrying" else STATE_WORDS[self.state]
         prefix = "Σ " if self.aggregator else f"{self.index} "
-        self.border_title = Content.assemble(
+        parts: list[Content | tuple[str, str] | str] = [
             (prefix, "dim"), plain(self.model_name), " ", (f"{icon} {word}".strip(), "italic")
+        ]  # fmt: skip
+        if self.final and self.state == "done":
+            parts.append((" ★ final answer", "bold"))
+        elif self.note:
+            parts.append((f" · {self.note}", "dim"))
+        self.border_title = Content.assemble(*parts)
+        # One batch: each class change restyles the pane and every Markdown block inside it.
+        self.update_classes(
+            {
+                "-final": self.final and self.state == "done",
+                "-error": self.state == "error",
+                "-streaming": self.state == "streaming",
+                "-done": self.state == "done",
+            }
         )
-        self.set_class(self.state == "error", "-error")
-        self.set_class(self.state == "streaming", "-streaming")
-        self.set_class(self.state == "done", "-done")
 
     def tick(self) -> None:
         """Advance the spinner (called by the screen's animation timer)."""
@@ -148,16 +168,47 @@ class ModelPane(VerticalScroll, can_focus=True):
         self.state = state
         self.refresh_title()
 
+    def set_note(self, note: str, *, final: bool = False) -> None:
+        """Say what the reply shown is (a layer, a round's aggregate, the final answer)."""
+        if (note, final) != (self.note, self.final):
+            if final and not self.final:
+                self._unfollow()
+                # The final answer is read from its start (again once laid out, in case a
+                # scroll to the end is still pending).
+                self.scroll_home(animate=False)
+                self.call_after_refresh(self.scroll_home, animate=False)
+            self.note = note
+            self.final = final
+            self.refresh_title()
+
+    def _follow(self) -> None:
+        """Keep the newest text in view once it overflows the pane.
+
+        Anchoring only when the text is taller than the pane (and not again after the user
+        scrolled away): an anchored pane whose content is still shorter than itself can be
+        laid out with a negative scroll offset, which pushes the text out of sight."""
+        if not self.is_anchored and not self.final and self.max_scroll_y > 0:
+            self.anchor()
+
+    def _unfollow(self) -> None:
+        """Stop following and put the scroll offset back in range."""
+        if self.is_anchored:
+            self.anchor(False)
+        self._anchor_released = False
+        if not 0 <= self.scroll_y <= self.max_scroll_y:
+            self.scroll_to(y=min(max(self.scroll_y, 0), self.max_scroll_y), animate=False)
+
     # -- live events -----------------------------------------------------------------------------
 
     @on(PaneEvent)
     async def _on_pane_event(self, message: PaneEvent) -> None:
-        await self.apply(message.event)
+        await self.apply(message.event, message.note)
 
-    async def apply(self, event: Event) -> None:
+    async def apply(self, event: Event, note: str | None = None) -> None:
         """Apply one engine event addressed to this pane."""
         if isinstance(event, ReplyStarted):
             await self.begin(event.turn, event.round, event.model)
+            self.set_note(note or "")
         elif isinstance(event, ReplyDelta):
             await self.add_delta(event.text, event.reasoning)
         elif isinstance(event, ReplyRetrying):
@@ -169,6 +220,8 @@ class ModelPane(VerticalScroll, can_focus=True):
             await self.finish(event.reply)
         elif isinstance(event, TurnFinished):
             await self.interrupt()
+            if self.aggregator and event.status == "complete" and self.reply is not None:
+                self.set_note("", final=True)
         elif isinstance(event, TurnStarted):
             await self.clear()
 
@@ -185,16 +238,18 @@ class ModelPane(VerticalScroll, can_focus=True):
         """A new reply starts: clear the pane and follow its text."""
         await self._stop_streams()
         self.address = (turn, round)
+        self.final = False
         self.text = ""
         self.reasoning = ""
         self.reply = None
         self.border_subtitle = ""
         self.query_one("#error").display = False
         self.query_one("#reasoning").display = False
+        self._unfollow()
         await self.query_one("#reply-text", Markdown).update("")
         await self.query_one("#reasoning-text", Markdown).update("")
+        self.live.clear()
         self.scroll_home(animate=False)
-        self.anchor()
         self._set_state("waiting")
 
     async def add_delta(self, text: str, reasoning: str) -> None:
@@ -211,9 +266,14 @@ class ModelPane(VerticalScroll, can_focus=True):
             await self._reasoning_stream.write(reasoning)
         if text:
             self.text += text
-            if self._stream is None:
-                self._stream = Markdown.get_stream(self.query_one("#reply-text", Markdown))
-            await self._stream.write(text)
+            self.live.append(text)
+            self._follow()
+
+    @property
+    def live(self) -> LiveText:
+        if self._live is None:
+            self._live = self.query_one(LiveText)
+        return self._live
 
     async def finish(self, reply: Reply) -> None:
         """The reply ended: settle the Markdown on its final text and show usage."""
@@ -225,14 +285,14 @@ class ModelPane(VerticalScroll, can_focus=True):
         if self.state not in ("waiting", "streaming", "retrying"):
             return
         await self._stop_streams()
+        self._unfollow()
         await self.query_one("#reply-text", Markdown).update(self.text)
+        self.live.clear()
         self._set_state("stopped")
 
     async def _stop_streams(self) -> None:
-        for stream in (self._stream, self._reasoning_stream):
-            if stream is not None:
-                await stream.stop()
-        self._stream = None
+        if self._reasoning_stream is not None:
+            await self._reasoning_stream.stop()
         self._reasoning_stream = None
 
     # -- settled replies (finish and history) ----------------------------------------------------
@@ -242,6 +302,8 @@ class ModelPane(VerticalScroll, can_focus=True):
     ) -> None:
         """Show a settled reply (or nothing) without streaming."""
         await self._stop_streams()
+        following = self.is_anchored and not self._anchor_released
+        self._unfollow()
         streamed = self.text if address == self.address else ""
         self.reply = reply
         self.address = address
@@ -252,8 +314,12 @@ class ModelPane(VerticalScroll, can_focus=True):
         self.reasoning = reply.reasoning if reply is not None else ""
         reasoning_box = self.query_one("#reasoning", Collapsible)
         reasoning_box.display = bool(self.reasoning)
+        # The state (a CSS class) changes before the Markdown fills: a class change restyles
+        # every widget in the pane, and right after streaming the pane holds only the live text.
+        self._set_state(reply_state(reply))
         await self.query_one("#reasoning-text", Markdown).update(self.reasoning)
         await self.query_one("#reply-text", Markdown).update(text)
+        self.live.clear()
         error = self.query_one("#error", Static)
         if reply is not None and reply.status == "error":
             error.update(styled("[b]✗ $reason[/b]\n[dim]Press r to retry this model.[/dim]",
@@ -265,9 +331,16 @@ class ModelPane(VerticalScroll, can_focus=True):
         else:
             error.display = False
         self.border_subtitle = plain(usage_line(reply)) if reply is not None else ""
-        self._set_state(reply_state(reply))
-        if scroll:
+        if scroll or self.final:
             self.scroll_home(animate=False)
+        elif following:
+            self.call_after_refresh(self._keep_following)
+
+    def _keep_following(self) -> None:
+        """After a settled reply is laid out, show its end again (unless it became the final
+        answer meanwhile, which is read from its start)."""
+        if not self.final:
+            self.scroll_end(animate=False)
 
     @property
     def retryable(self) -> bool:

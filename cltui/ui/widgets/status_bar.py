@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from textual.content import Content
 from textual.widget import Widget
 
+from cltui.core.agreement import sparkline
 from cltui.core.costs import Totals, format_cost, format_tokens
 from cltui.ui.safe_text import one_line, plain
 from cltui.ui.widgets.model_pane import SPINNER, STATE_ICONS
@@ -45,6 +46,11 @@ class StatusInfo:
     notice: str = ""
     notice_severity: str = ""
     spinner_frame: int = 0
+    agreement: list[float | None] = field(default_factory=list)
+    """Agreement of each improvement round's aggregate with the one before (0-1)."""
+    stopped_early: bool = False
+    judging: str = ""
+    """Progress of the judge calls or reviews of the round: 'judge 4/6'."""
 
 
 def _cost(totals: Totals | None) -> str:
@@ -78,7 +84,7 @@ class StatusBar(Widget):
         return self.line(compact=True)
 
     def line(self, *, compact: bool) -> Content:
-        """The whole line; `compact` drops model names and the session total."""
+        """The whole line; `compact` drops model names and shortens the words."""
         info = self.info
         parts: list[Content] = []
         if info.history:
@@ -90,22 +96,41 @@ class StatusBar(Widget):
             parts.append(Content.styled(text, "bold"))
         if info.slots and not info.history:
             parts.append(self._slots(compact))
+        if info.judging and not info.history:
+            parts.append(Content.styled(info.judging, "$accent"))
         if info.preview and not info.history:
             parts.append(Content.styled(info.preview, "$text-muted"))
         if info.turn is not None and info.turn.calls:
             parts.append(plain(f"{format_tokens(info.turn.tokens)} tok"))
             parts.append(plain(f"turn {_cost(info.turn)}"))
-        if info.session is not None and info.session.calls and not compact:
+        if info.session is not None and info.session.calls:
             parts.append(plain(f"session {_cost(info.session)}"))
         if info.credits_known:
             credits = format_cost(info.credits) if info.credits is not None else "unlimited"
-            parts.append(plain(f"credits {credits}"))
+            parts.append(plain(f"{'cr' if compact else 'credits'} {credits}"))
+        agreement = self._agreement(compact)
+        if agreement is not None:
+            parts.append(agreement)
         if info.elapsed is not None:
             parts.append(plain(f"{info.elapsed:.0f}s"))
         if info.notice:
             style = {"error": "$error", "warning": "$warning"}.get(info.notice_severity, "")
             parts.append(Content.styled(one_line(info.notice, 60), style))
         return Content(" · ").join(parts)
+
+    def _agreement(self, compact: bool) -> Content | None:
+        """'agree ▃▇ 92%' (a bar per improvement round), plus 'stopped early' when it did."""
+        values = self.info.agreement
+        measured = [v for v in values if v is not None]
+        if not measured:
+            return None
+        label = "" if compact else "agree "
+        content = Content.assemble(
+            (label, "$text-muted"), (sparkline(values), "$accent"), f" {measured[-1]:.0%}"
+        )
+        if self.info.stopped_early:
+            content = Content.assemble(content, (" stopped early", "bold $success"))
+        return content
 
     def _slots(self, compact: bool) -> Content:
         pieces: list[Content] = []

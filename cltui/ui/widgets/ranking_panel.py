@@ -1,0 +1,148 @@
+"""The ranking panel beside the aggregator: the ranking table over the judge/review pane.
+
+Only the ranking strategies get it (blender: a judge compares pairs; council: the models review
+each other). It follows the live round from the engine's events and shows a past round from the
+session, through the same code, so both look alike.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from cltui.core.session import Reply, Round
+from cltui.ui.ranking_view import (
+    Matrix,
+    council_rankings,
+    judge_slot_of,
+    ok_labels,
+    pairwise_matrix,
+    review_matrix,
+    review_orders,
+    review_ranking,
+)
+from cltui.ui.widgets.judge_pane import CallKind, JudgePane
+from cltui.ui.widgets.ranking_table import RankingTable, short_name
+
+JUDGE_ROLES = frozenset({"judge", "reviewer"})
+
+
+class RankingPanel(Vertical):
+    """Ranking table + judge pane for one ranking strategy."""
+
+    DEFAULT_CSS = """
+    RankingPanel { width: 46; height: 1fr; }
+    RankingPanel #ranking-title { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, strategy: str, *, self_vote: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.strategy = strategy
+        self.kind: CallKind = "judge" if strategy == "blender" else "reviewer"
+        self.self_vote = self_vote
+        self.round_index: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="ranking-title", markup=False)
+        yield RankingTable(id="ranking-table")
+        yield JudgePane(self.kind, id="judge-pane")
+
+    def on_mount(self) -> None:
+        self._set_title("ranking: after the first round")
+
+    @property
+    def table(self) -> RankingTable:
+        return self.query_one(RankingTable)
+
+    @property
+    def judges(self) -> JudgePane:
+        return self.query_one(JudgePane)
+
+    def _set_title(self, text: str) -> None:
+        self.query_one("#ranking-title", Static).update(Content(text))
+
+    def toggle_matrix(self) -> bool:
+        """Flip the table between ranking and matrix; the title line explains the cells."""
+        shown = self.table.toggle_matrix()
+        self._refresh_title()
+        return shown
+
+    def _refresh_title(self) -> None:
+        round_text = f" · round {self.round_index + 1}" if self.round_index is not None else ""
+        if self.table.show_matrix and self.table.matrix is not None:
+            self._set_title(self.table.matrix.legend)
+        else:
+            self._set_title(f"ranking{round_text}")
+
+    # -- live ------------------------------------------------------------------------------------
+
+    async def round_started(self, round_index: int) -> None:
+        """A round's judging (or reviewing) begins: clear what the last round showed."""
+        if self.round_index == round_index and self.judges.calls:
+            return
+        self.round_index = round_index
+        await self.judges.reset(f"round {round_index + 1}")
+        self.table.set_ranking([], None)
+        self._set_title(f"ranking · round {round_index + 1}: in progress")
+
+    def call_started(self, slot: str, model: str) -> None:
+        self.judges.started(slot, model, self.kind)
+
+    def call_delta(self, slot: str, text: str) -> None:
+        self.judges.delta(slot, text)
+
+    def call_finished(
+        self, slot: str, reply: Reply, rnd: Round | None, turn: int, sid: str
+    ) -> None:
+        summary = ""
+        if reply.role == "reviewer" and reply.done and rnd is not None:
+            orders = review_orders(sid, turn, rnd.index, ok_labels(rnd), self.self_vote)
+            ranking = review_ranking(reply, orders.get(reply.model))
+            summary = " > ".join(short_name(m) for m in ranking) if ranking else ""
+        self.judges.finished(slot, reply, summary)
+
+    def ranking_ready(self, rnd: Round, turn: int, session_id: str) -> None:
+        """Show the round's ranking (and keep its matrix for the toggle)."""
+        self.round_index = rnd.index
+        self.table.set_ranking(rnd.ranking, self._matrix(rnd, turn, session_id))
+        self._refresh_title()
+
+    def _matrix(self, rnd: Round, turn: int, session_id: str) -> Matrix:
+        candidates = [str(e.get("model", "")) for e in rnd.ranking] or ok_labels(rnd)
+        if self.strategy == "blender":
+            return pairwise_matrix(candidates, rnd.judgements)
+        return review_matrix(candidates, council_rankings(rnd, session_id, turn, self.self_vote))
+
+    # -- history ---------------------------------------------------------------------------------
+
+    async def show_round(self, rnd: Round | None, turn: int, session_id: str) -> None:
+        """Show a settled round: its ranking and every judge call or review it made."""
+        self.round_index = rnd.index if rnd is not None else None
+        await self.judges.reset(f"round {rnd.index + 1}" if rnd is not None else "")
+        if rnd is None:
+            self.table.set_ranking([], None)
+            self._set_title("ranking: none yet")
+            return
+        if self.strategy == "blender":
+            for judgement in rnd.judgements:
+                slot = judge_slot_of(judgement)
+                call = self.judges.call_for(slot, "", "judge")
+                call.state = "done" if judgement.verdict != "unparsed" else "error"
+                call.error = "no readable verdict"
+                self.judges.verdict(slot, judgement)
+        else:
+            orders = review_orders(session_id, turn, rnd.index, ok_labels(rnd), self.self_vote)
+            for review in rnd.reviews:
+                if review.role != "reviewer":
+                    continue
+                ranking = review_ranking(review, orders.get(review.model))
+                summary = " > ".join(short_name(m) for m in ranking) if ranking else ""
+                self.judges.finished(review.model, review, summary)
+        self.judges.refresh_title()
+        if rnd.ranking:
+            self.ranking_ready(rnd, turn, session_id)
+        else:
+            self.table.set_ranking([], None)
+            self._set_title(f"ranking · round {rnd.index + 1}: none")
