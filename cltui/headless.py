@@ -18,6 +18,7 @@ from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
+from cltui.core.providers.keys import find_missing_key
 from cltui.core.runner import ConsensusRunner, with_strategy
 from cltui.core.session import Turn
 from cltui.core.sessions.errors import SessionError
@@ -50,6 +51,10 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if getattr(args, "dry_run", False):
         return asyncio.run(_dry_run(runner, prompt or ""))
+    missing = find_missing_key(runner.config, settings.api_keys, os.environ)
+    if missing:
+        _error(missing)
+        return EXIT_USAGE
     try:
         return asyncio.run(_run(runner, args, prompt))
     except KeyboardInterrupt:

@@ -158,6 +158,18 @@ async def test_turn_fails_when_the_quorum_is_not_reached() -> None:
     assert log.sequence()[-2:] == [("RoundFinished", 0), ("TurnFinished", "failed")]
 
 
+async def test_one_reason_shared_by_every_failed_model_is_said_once() -> None:
+    backend, log = ScriptedBackend(), EventLog()
+    for model in ("m/a", "m/b"):
+        backend.on(model, ProviderDownError("KEY is not set"))
+    turn = await engine_with(consensus_config(iterations=0), backend, log).run_turn("Q")
+
+    assert turn.status == "failed"
+    assert log.finished().error == (
+        "only 0 of 2 models answered (need 1): all failed with: KEY is not set"
+    )
+
+
 async def test_failed_improvement_round_keeps_the_last_good_aggregate_as_final() -> None:
     backend, log = ScriptedBackend(), EventLog()
     for model in ("m/a", "m/b"):

@@ -143,3 +143,13 @@ def test_ctrl_c_exits_130_and_leaves_an_interrupted_session(isolated_environment
     assert resumed.returncode == 0, resumed.stderr
     done = tomllib.loads(only_session(sessions).read_text(encoding="utf-8"))
     assert done["status"] == "complete"
+
+
+def test_a_missing_key_is_refused_before_any_call(isolated_environment: Path) -> None:
+    config = isolated_environment / "c.toml"
+    config.write_text('[[models]]\nid = "x/y"\n', encoding="utf-8")
+    result = run_cli("run", str(config), "--prompt", "q")
+    assert result.returncode == 2
+    assert result.stderr.startswith("cltui: OPENROUTER_API_KEY is not set: export it")
+    assert "--demo" in result.stderr
+    assert not list((isolated_environment / "sessions").glob("*.toml"))

@@ -24,7 +24,6 @@ import httpx
 
 from cltui import __version__
 from cltui.core.config import ProviderSpec
-from cltui.core.paths import user_settings_file
 from cltui.core.providers.answers import (
     chat_result,
     error_object,
@@ -47,6 +46,7 @@ from cltui.core.providers.errors import (
     RequestTimeoutError,
 )
 from cltui.core.providers.http_errors import error_from_response
+from cltui.core.providers.keys import missing_key_message
 from cltui.core.providers.limits import ProviderLimits
 from cltui.core.providers.results import ChatResult, CreditsInfo, ModelInfo
 from cltui.core.providers.retry import RetryPolicy, retry_reason
@@ -371,11 +371,7 @@ class OpenAIClient:
     def _require_key(self, model: str | None) -> None:
         env = self.provider.api_key_env
         if env and not self._key:
-            raise MissingKeyError(
-                f"{env} is not set: export it, add api_key under "
-                f"[providers.{self.provider.name}] in {user_settings_file()}, or try --demo",
-                model=model,
-            )
+            raise MissingKeyError(missing_key_message(self.provider), model=model)
 
     def _notify(
         self, on_retry: RetryCallback | None, attempt: int, delay: float, error: ProviderError

@@ -95,10 +95,15 @@ def check_quorum(config: ConsensusConfig, rnd: Round, models: Sequence[ModelSpec
     answered = sum(1 for r in rnd.replies if r.done)
     if answered >= config.quorum:
         return
-    failures = [f"{r.model}: {r.error or r.status}" for r in rnd.replies if not r.done]
-    shown = "; ".join(failures[:3])
-    if len(failures) > 3:
-        shown += f"; and {len(failures) - 3} more"
+    failed = [r for r in rnd.replies if not r.done]
+    reasons = {r.error or r.status for r in failed}
+    if len(failed) > 1 and len(reasons) == 1:  # e.g. a missing key: say it once
+        shown = f"all failed with: {reasons.pop()}"
+    else:
+        failures = [f"{r.model}: {r.error or r.status}" for r in failed]
+        shown = "; ".join(failures[:3])
+        if len(failures) > 3:
+            shown += f"; and {len(failures) - 3} more"
     raise TurnFailed(
         f"only {answered} of {len(models)} models answered (need {config.quorum}): {shown}"
     )
