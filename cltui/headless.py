@@ -24,7 +24,7 @@ from cltui.core.session import Turn
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import load_user_settings
-from cltui.progress import ProgressPrinter
+from cltui.progress import ProgressPrinter, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -129,6 +129,12 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
         if runner.path is not None:
             sys.stderr.write(f"session: {runner.path}\n")
         await runner.fetch_credits()
+        await runner.load_prices()
+        for model in runner.unlisted_models():
+            sys.stderr.write(
+                f"warning: {printable(model)} is not in the provider's model list "
+                "(a typo, or retired?); `cltui models --search` finds the current ids\n"
+            )
         if runner.can_resume:
             turn = await runner.resume()
             if turn.status != "complete":

@@ -29,7 +29,7 @@ from cltui.core.events import (
 from cltui.core.session import Reply
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Model names and error texts are untrusted: drop control characters (no ANSI injection)."""
     return "".join(ch if ch.isprintable() else " " for ch in text)
 
@@ -60,7 +60,7 @@ class ProgressPrinter:
             return
         match event:
             case TurnStarted(turn=turn, prompt=prompt):
-                first = _printable(prompt.strip().splitlines()[0] if prompt.strip() else "")
+                first = printable(prompt.strip().splitlines()[0] if prompt.strip() else "")
                 self._write(f"turn {turn + 1}: {first[:70]}")
             case RoundStarted(round=rnd, total_rounds=total, stage=stage):
                 self._flush_block()
@@ -69,9 +69,9 @@ class ProgressPrinter:
                 self._round_label = label if stage == "propose" else f"{label} · {stage}"
                 self._write(self._round_label)
             case ReplyStarted(slot=slot, model=model, role=role):
-                name = "aggregate" if slot == AGGREGATOR_SLOT else _printable(model)
+                name = "aggregate" if slot == AGGREGATOR_SLOT else printable(model)
                 if role not in ("proposer", "aggregator"):
-                    name = f"{role}: {_printable(model)}"
+                    name = f"{role}: {printable(model)}"
                 self._lines[slot] = _Line(slot, name)
                 self._show(slot)
             case ReplyDelta(slot=slot, text=text, reasoning=reasoning) if slot in self._lines:
@@ -86,14 +86,14 @@ class ProgressPrinter:
             case ReplyRetrying(slot=slot, delay=delay, reason=reason) if slot in self._lines:
                 line = self._lines[slot]
                 line.state = "retrying"
-                line.detail = f"in {delay:.0f} s: {_printable(reason)[:80]}"
+                line.detail = f"in {delay:.0f} s: {printable(reason)[:80]}"
                 self._show(slot)
             case ReplyFinished(slot=slot, reply=reply) if slot in self._lines:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
                 self._show(slot)
             case RankingReady(ranking=ranking):
-                order = " > ".join(_printable(str(r.get("model", "?"))) for r in ranking)
+                order = " > ".join(printable(str(r.get("model", "?"))) for r in ranking)
                 self._write(f"  ranking: {order}")
             case RoundFinished(agreement=agreement, stopped_early=stopped):
                 self._flush_block()
@@ -107,7 +107,7 @@ class ProgressPrinter:
             case TurnFinished(status=status, error=error):
                 self._flush_block()
                 if status != "complete":
-                    reason = f": {_printable(error)}" if error else ""
+                    reason = f": {printable(error)}" if error else ""
                     self._write(f"turn {status}{reason}")
 
     # -- drawing -------------------------------------------------------------------------------
@@ -117,7 +117,8 @@ class ProgressPrinter:
             case "waiting":
                 return f"  … {line.model}  waiting"
             case "streaming":
-                return f"  ▸ {line.model}  streaming {line.chunks} chunks"
+                count = f" · {line.chunks} tokens" if self.live else ""
+                return f"  ▸ {line.model}  streaming{count}"
             case "retrying":
                 return f"  ↻ {line.model}  retrying {line.detail}"
             case "done":
@@ -163,5 +164,5 @@ def _finished_state(reply: Reply) -> tuple[str, str]:
         tokens = format_tokens(reply.completion_tokens)
         cost = format_cost(reply.cost, reply.cost_estimated)
         return "done", f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
-    detail = _printable(reply.error or reply.status)
+    detail = printable(reply.error or reply.status)
     return reply.status, detail[:200]

@@ -13,7 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from cltui.core.config import ConfigError, ConsensusConfig, ModelSpec, parse_config
+from cltui.core.config import (
+    OPENROUTER_BASE_URL,
+    ConfigError,
+    ConsensusConfig,
+    ModelSpec,
+    parse_config,
+)
 from cltui.core.costs import PriceBook
 from cltui.core.engine import ConsensusEngine
 from cltui.core.events import CreditsChanged, Event, EventSink, SessionSaved
@@ -67,6 +73,8 @@ class ConsensusRunner:
             )
             self.engine.add_sink(self.recorder)
         self._prices_loaded = False
+        self._listed: dict[str, set[str]] = {}
+        """Model ids each provider lists, once fetched."""
 
     # -- sinks ---------------------------------------------------------------------------------
 
@@ -148,6 +156,21 @@ class ConsensusRunner:
                 log.info("no prices from %s: %s", name, error)
                 continue
             self.prices.update(PriceBook.from_models(models))
+            self._listed[name] = {m.id for m in models}
+
+    def unlisted_models(self) -> list[str]:
+        """Configured model ids the provider's model list does not have (stale or mistyped ids).
+
+        Only for OpenRouter and the simulated models, whose lists are complete; local servers
+        name their models in their own ways. Empty until `load_prices` has run."""
+        found: list[str] = []
+        for model in self.config.all_models():
+            provider = self.config.provider_for(model)
+            listed = self._listed.get(model.provider)
+            checkable = provider.kind == "demo" or provider.base_url == OPENROUTER_BASE_URL
+            if listed and checkable and model.id not in listed and model.id not in found:
+                found.append(model.id)
+        return found
 
     def preview(self, prompt: str = "") -> CostPreview:
         """Calls and a cost range for one turn, from list prices and max_tokens."""
