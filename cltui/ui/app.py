@@ -25,6 +25,7 @@ from cltui.core.settings import save_setting
 from cltui.ui.bridge import Runner, RunnerSource
 from cltui.ui.commands import consensus_commands
 from cltui.ui.keymap import APP_BINDINGS
+from cltui.ui.render_load import RenderMode
 from cltui.ui.safe_text import notify_safe
 from cltui.ui.screens.confirm import ConfirmScreen
 from cltui.ui.screens.help import HelpScreen
@@ -55,6 +56,7 @@ class ConsensusApp(App[int]):
         clock: Callable[[], float] = time.monotonic,
         extra_themes: Iterable[Theme] = (),
         key_notice: Callable[[ConsensusConfig], str | None] | None = None,
+        render: RenderMode = "auto",
     ) -> None:
         super().__init__()
         self.runner = runner
@@ -69,6 +71,8 @@ class ConsensusApp(App[int]):
         self.extra_themes = list(extra_themes)
         self.key_notice = key_notice
         """Says which API key the config in use lacks (None when all are there)."""
+        self.render: RenderMode = render
+        """How replies stream: Markdown, fast (plain text) or auto (by the load)."""
         self._worker: Worker[object] | None = None
         self._remembered_theme = ""
         self._picking_first = False
@@ -141,7 +145,7 @@ class ConsensusApp(App[int]):
             notify_safe(self, f"Could not remember the theme: {error}", severity="warning")
 
     def _main_screen(self, runner: Runner) -> MainScreen:
-        return MainScreen(runner, animate=self.animate, clock=self.clock)
+        return MainScreen(runner, animate=self.animate, clock=self.clock, render=self.render)
 
     @property
     def main_screen(self) -> MainScreen | None:

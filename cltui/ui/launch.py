@@ -18,6 +18,7 @@ from cltui.core.config_choice import choose_config
 from cltui.core.paths import sessions_dir as resolve_sessions_dir
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.ui.bridge import Runner, RunnerSource
+from cltui.ui.render_load import RENDER_ENV, parse_render_mode
 
 if TYPE_CHECKING:
     from cltui.ui.app import ConsensusApp
@@ -93,6 +94,9 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
         raise LaunchError(str(error)) from None
     if runner.can_resume:
         notices.append("This session has an interrupted round: ctrl+r finishes it.")
+    render, render_notice = parse_render_mode(os.environ.get(RENDER_ENV))
+    if render_notice:
+        notices.append(render_notice)
 
     from cltui.ui.app import ConsensusApp
 
@@ -104,6 +108,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
         notices=notices,
         open_picker=open_picker,
         key_notice=key_notice,
+        render=render,
     )
 
 

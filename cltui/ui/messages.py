@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual.message import Message
 
 from cltui.core.events import Event
@@ -13,6 +15,8 @@ class EngineEvent(Message):
     def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
+        self.sent_at = time.monotonic()
+        """When the bridge posted it: streamed text's display lag is measured from here."""
 
 
 class PaneEvent(Message, bubble=False):
@@ -22,11 +26,15 @@ class PaneEvent(Message, bubble=False):
     queue so panes settle independently of each other.
     """
 
-    def __init__(self, event: Event, note: str | None = None) -> None:
+    def __init__(
+        self, event: Event, note: str | None = None, *, sent_at: float | None = None
+    ) -> None:
         super().__init__()
         self.event = event
         self.note = note
         """For a reply that starts: what it is ('layer 2/3', 'round 2/3 aggregate')."""
+        self.sent_at = sent_at
+        """When the bridge posted the event (`time.monotonic`), if known."""
 
 
 class PromptSubmitted(Message):

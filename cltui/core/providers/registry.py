@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from cltui.core.config import (
     DEFAULT_PROVIDER,
@@ -23,7 +21,11 @@ from cltui.core.config import (
 )
 from cltui.core.paths import user_settings_file
 from cltui.core.providers.base import ChatBackend
-from cltui.core.providers.client import OpenAIClient
+
+if TYPE_CHECKING:
+    import httpx
+
+    from cltui.core.providers.client import OpenAIClient
 
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
 
@@ -61,6 +63,10 @@ class ProviderRegistry:
                 f"unknown provider; known: {known} (add a [providers.{name}] "
                 "table with a base_url)",
             )
+        # The HTTP stack loads with the first client, not with the app: the first frame of the
+        # TUI need not wait for it.
+        from cltui.core.providers.client import OpenAIClient
+
         api_key, key_hint = self._key_for(spec)
         transport: httpx.AsyncBaseTransport | None = None
         if spec.kind == "demo":

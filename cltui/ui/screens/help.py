@@ -23,6 +23,11 @@ PANE_LEGEND = [
     ("✗", "failed: the reason is shown in the pane; press r there to retry"),
     ("↻", "retrying after a rate limit or server error"),
     ("■", "stopped: the round was cancelled; the partial text is kept and saved"),
+    (
+        "fast",
+        "many models stream fast at once: replies stream as plain text and become Markdown"
+        " when they finish (CLTUI_RENDER=markdown|fast|auto, default auto)",
+    ),
 ]
 
 

@@ -42,6 +42,7 @@ from cltui.ui.bridge import Runner, UiSink
 from cltui.ui.keymap import SCREEN_BINDINGS
 from cltui.ui.messages import EngineEvent, PaneEvent, PromptSubmitted
 from cltui.ui.ranking_view import RANKING_STRATEGIES, is_judge_slot, judge_slot_of
+from cltui.ui.render_load import RenderLoad, RenderMode
 from cltui.ui.safe_text import notify_safe, one_line, plain
 from cltui.ui.widgets.model_pane import STATE_ICONS, ModelPane, reply_state
 from cltui.ui.widgets.prompt_input import PromptInput
@@ -99,12 +100,19 @@ class MainScreen(Screen[None]):
     ALLOW_IN_MAXIMIZED_VIEW: ClassVar[str] = "Footer, StatusBar"
 
     def __init__(
-        self, runner: Runner, *, animate: bool = True, clock: Callable[[], float] = time.monotonic
+        self,
+        runner: Runner,
+        *,
+        animate: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        render: RenderMode = "auto",
     ) -> None:
         super().__init__()
         self.runner = runner
         self.animate = animate
         self.clock = clock
+        self.render_load = RenderLoad(render, on_change=self._render_load_changed)
+        """Whether the panes stream Markdown or plain text (fast mode), from the load."""
         self.sink = UiSink(self)
         self.view: tuple[int, int] | None = None
         """(turn, round) shown from history, or None for the latest."""
@@ -127,13 +135,20 @@ class MainScreen(Screen[None]):
             )
         self.panes: dict[str, ModelPane] = {}
         for i, model in enumerate(config.models):
-            self.panes[model.name] = ModelPane(model.name, model.name, index=i + 1, id=f"pane-{i}")
+            self.panes[model.name] = ModelPane(
+                model.name,
+                model.name,
+                index=i + 1,
+                load=self.render_load,
+                id=f"pane-{i}",
+            )
         if config.aggregator is not None:
             self.panes[AGGREGATOR_SLOT] = ModelPane(
                 AGGREGATOR_SLOT,
                 config.aggregator.model.name,
                 index=len(config.models) + 1,
                 aggregator=True,
+                load=self.render_load,
                 id="pane-aggregator",
             )
 
@@ -249,9 +264,15 @@ class MainScreen(Screen[None]):
             session=session_totals(self.runner.session),
         )
 
+    def _render_load_changed(self, fast: bool) -> None:
+        """Auto mode tripped into fast mode, or calmed down: say so in the status bar."""
+        self.status.update_info(fast=fast)
+
     def _tick(self) -> None:
         for pane in self.panes.values():
             pane.tick()
+        if self.status.info.fast:
+            _ = self.render_load.fast  # asking lets it calm down (and say so) between replies
         info = self.status.info
         info.spinner_frame += 1
         if self.running and self._started_at is not None:
@@ -290,7 +311,7 @@ class MainScreen(Screen[None]):
                 note = (
                     self._reply_note(pane, event.round) if isinstance(event, ReplyStarted) else None
                 )
-                pane.post_message(PaneEvent(event, note))
+                pane.post_message(PaneEvent(event, note, sent_at=message.sent_at))
             if isinstance(event, ReplyStarted):
                 self._set_slot_state(event.slot, "waiting")
             elif isinstance(event, ReplyDelta):

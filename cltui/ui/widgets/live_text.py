@@ -1,10 +1,12 @@
 """A reply's text while it streams: plain wrapped lines, appended at the cost of the last line.
 
-Streaming straight into a Markdown widget mounts a widget per block and lays the screen out again
-on almost every append; with eight models writing 200 tokens a second each that cannot keep up
+Streaming into a Markdown widget mounts a widget per block and lays the screen out again on
+almost every append; with eight models writing 200 tokens a second each that cannot keep up
 (see bench/bench_streaming.py). This widget keeps the text as wrapped lines and re-wraps only the
-line still being written, so an append costs microseconds and a repaint of a few lines. When the
-reply ends, the pane shows it as Markdown, rendered once.
+line still being written, so an append costs microseconds and a repaint of a few lines. The pane
+uses it in fast mode for the whole reply, and otherwise for a list, table or heading still being
+written (which streamed Markdown would rebuild on every word); the Markdown takes over the text
+once its block is complete, and the whole reply once it ends.
 
 The text is never parsed: it is drawn as it is, in the widget's own style.
 """
@@ -68,6 +70,11 @@ class LiveText(Widget):
             self.refresh(layout=True)
         else:
             self.refresh(Region(0, first_changed, self.size.width, self.line_count - first_changed))
+
+    def set_text(self, text: str) -> None:
+        """Show `text` instead (the start of what was shown has moved into the Markdown)."""
+        self.clear()
+        self.append(text)
 
     def clear(self) -> None:
         """Forget the text (the reply has been handed to the Markdown)."""

@@ -1,7 +1,10 @@
 """The status/credits line: where the turn is, how each model is doing, and what it costs.
 
 It keeps plain state and renders one `Content` line; the screen changes the state on events that
-matter (not per token), so it redraws a few times per second at most.
+matter (not per token), so it redraws a few times per second at most. When the line does not
+fit (80 columns), it first shortens its words, then leaves out whole parts, least important
+first (session cost, tokens, credits, before elapsed time, agreement and the models' states),
+so what stays is never cut in the middle.
 """
 
 from __future__ import annotations
@@ -51,6 +54,15 @@ class StatusInfo:
     stopped_early: bool = False
     judging: str = ""
     """Progress of the judge calls or reviews of the round: 'judge 4/6'."""
+    fast: bool = False
+    """Replies stream as plain text for now: the screen could not keep up with Markdown."""
+
+
+PRIORITY = {
+    "where": 0, "notice": 1, "slots": 2, "judging": 3, "preview": 3, "elapsed": 4,
+    "agreement": 5, "turn": 6, "fast": 7, "credits": 8, "tokens": 9, "session": 10,
+}  # fmt: skip
+"""Which parts of the line stay when it does not fit (lower stays longer)."""
 
 
 def _cost(totals: Totals | None) -> str:
@@ -78,45 +90,60 @@ class StatusBar(Widget):
         self.refresh()
 
     def render(self) -> Content:
+        width = self.content_size.width
         full = self.line(compact=False)
-        if full.cell_length <= self.content_size.width:
+        if full.cell_length <= width:
             return full
-        return self.line(compact=True)
+        parts = self.parts(compact=True)
+        while len(parts) > 1 and self._join(parts).cell_length > width:
+            least = max(parts, key=lambda part: (PRIORITY[part[0]], parts.index(part)))
+            parts.remove(least)
+        return self._join(parts)
 
     def line(self, *, compact: bool) -> Content:
         """The whole line; `compact` drops model names and shortens the words."""
+        return self._join(self.parts(compact=compact))
+
+    @staticmethod
+    def _join(parts: list[tuple[str, Content]]) -> Content:
+        return Content(" · ").join(content for _, content in parts)
+
+    def parts(self, *, compact: bool) -> list[tuple[str, Content]]:
+        """The line's parts in order, each named by its `PRIORITY` key."""
         info = self.info
-        parts: list[Content] = []
+        parts: list[tuple[str, Content]] = []
         if info.history:
-            parts.append(Content.styled(info.history, "bold $warning"))
+            parts.append(("where", Content.styled(info.history, "bold $warning")))
         elif info.round is not None:
             text = f"Round {info.round[0]}/{info.round[1]}"
             if info.stage and info.stage != "propose":
                 text += f" {info.stage}"
-            parts.append(Content.styled(text, "bold"))
+            parts.append(("where", Content.styled(text, "bold")))
         if info.slots and not info.history:
-            parts.append(self._slots(compact))
+            parts.append(("slots", self._slots(compact)))
         if info.judging and not info.history:
-            parts.append(Content.styled(info.judging, "$accent"))
+            parts.append(("judging", Content.styled(info.judging, "$accent")))
+        if info.fast and not info.history:
+            parts.append(("fast", Content.styled("fast", "$warning")))
         if info.preview and not info.history:
-            parts.append(Content.styled(info.preview, "$text-muted"))
+            parts.append(("preview", Content.styled(info.preview, "$text-muted")))
         if info.turn is not None and info.turn.calls:
-            parts.append(plain(f"{format_tokens(info.turn.tokens)} tok"))
-            parts.append(plain(f"turn {_cost(info.turn)}"))
+            parts.append(("tokens", plain(f"{format_tokens(info.turn.tokens)} tok")))
+            parts.append(("turn", plain(f"turn {_cost(info.turn)}")))
         if info.session is not None and info.session.calls:
-            parts.append(plain(f"session {_cost(info.session)}"))
+            parts.append(("session", plain(f"session {_cost(info.session)}")))
         if info.credits_known:
             credits = format_cost(info.credits) if info.credits is not None else "unlimited"
-            parts.append(plain(f"{'cr' if compact else 'credits'} {credits}"))
+            parts.append(("credits", plain(f"{'cr' if compact else 'credits'} {credits}")))
         agreement = self._agreement(compact)
         if agreement is not None:
-            parts.append(agreement)
+            parts.append(("agreement", agreement))
         if info.elapsed is not None:
-            parts.append(plain(f"{info.elapsed:.0f}s"))
+            parts.append(("elapsed", plain(f"{info.elapsed:.0f}s")))
         if info.notice:
             style = {"error": "$error", "warning": "$warning"}.get(info.notice_severity, "")
-            parts.append(Content.styled(one_line(info.notice, 60), style))
-        return Content(" · ").join(parts)
+            parts.append(("notice", Content.styled(one_line(info.notice, 60), style)))
+        return parts
 
     def _agreement(self, compact: bool) -> Content | None:
         """'agree ▃▇ 92%' (a bar per improvement round), plus 'stopped early' when it did."""
