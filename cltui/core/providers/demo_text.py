@@ -221,7 +221,7 @@ def compose(style: Style, messages: Sequence[dict[str, str]], *, seed: int) -> A
     if asks_for_ranking(prompt):
         return Answer(ranking(prompt, style))
     if prompt.blocks:
-        return Answer(merge_blocks(prompt))
+        return Answer(tidy_capitals(merge_blocks(prompt)))
     word = echo_word(prompt.question)
     if word and prompt.guidance is None:
         return Answer(word)
@@ -231,8 +231,30 @@ def compose(style: Style, messages: Sequence[dict[str, str]], *, seed: int) -> A
     if prompt.guidance:
         voice.mentions = [p for p in set_aside(prompt.guidance, question) if p not in points]
     if style == "reasoning":
-        return Answer(voice.reasoned(), voice.thinking())
-    return Answer(RENDERERS.get(style, Voice.structured)(voice))
+        return Answer(tidy_capitals(voice.reasoned()), voice.thinking())
+    return Answer(tidy_capitals(RENDERERS.get(style, Voice.structured)(voice)))
+
+
+_SENTENCE_START = re.compile(
+    r"(^\s*(?:#+\s+|[-*]\s+|\d+\.\s+|>\s+)?(?:\*\*|\*|_)?|[.!?](?:\*\*|\*|_)?\s+(?:\*\*|\*|_)?)([a-z])"
+)
+
+
+def tidy_capitals(text: str) -> str:
+    """Capitalise the first letter of headings, list items and sentences.
+
+    Topic phrases come from the user's own words ("tabs", "sqlite") and may start a sentence;
+    code blocks and tables are left exactly as they are."""
+    lines = []
+    in_code = False
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith("```"):
+            in_code = not in_code
+        elif not in_code and not stripped.startswith("|"):
+            line = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), line)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def choose_points(
