@@ -91,9 +91,11 @@ class StatusBar(Widget):
 
     def render(self) -> Content:
         width = self.content_size.width
-        full = self.line(compact=False)
-        if full.cell_length <= width:
-            return full
+        # Shorten step by step: first the model names go, then the long words, then whole parts.
+        for compact, bare_slots in ((False, False), (False, True), (True, True)):
+            line = self._join(self.parts(compact=compact, bare_slots=bare_slots))
+            if line.cell_length <= width:
+                return line
         parts = self.parts(compact=True)
         while len(parts) > 1 and self._join(parts).cell_length > width:
             least = max(parts, key=lambda part: (PRIORITY[part[0]], parts.index(part)))
@@ -108,8 +110,10 @@ class StatusBar(Widget):
     def _join(parts: list[tuple[str, Content]]) -> Content:
         return Content(" · ").join(content for _, content in parts)
 
-    def parts(self, *, compact: bool) -> list[tuple[str, Content]]:
-        """The line's parts in order, each named by its `PRIORITY` key."""
+    def parts(self, *, compact: bool, bare_slots: bool = False) -> list[tuple[str, Content]]:
+        """The line's parts in order, each named by its `PRIORITY` key.
+
+        `bare_slots` shows each model's state without its name (`compact` implies it)."""
         info = self.info
         parts: list[tuple[str, Content]] = []
         if info.history:
@@ -120,7 +124,7 @@ class StatusBar(Widget):
                 text += f" {info.stage}"
             parts.append(("where", Content.styled(text, "bold")))
         if info.slots and not info.history:
-            parts.append(("slots", self._slots(compact)))
+            parts.append(("slots", self._slots(compact or bare_slots)))
         if info.judging and not info.history:
             parts.append(("judging", Content.styled(info.judging, "$accent")))
         if info.fast and not info.history:
