@@ -13,24 +13,25 @@ import os
 import sys
 from pathlib import Path
 
+from cltui.commands.common import one_line, terminal_safe
 from cltui.core.config import ConfigError
 from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
-from cltui.core.runner import ConsensusRunner, with_strategy
+from cltui.core.runner import ConsensusRunner
 from cltui.core.session import Turn
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
-from cltui.core.settings import load_user_settings
+from cltui.core.settings import UserSettings, load_user_settings
 from cltui.progress import ProgressPrinter, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"cltui: {message}\n")
+    sys.stderr.write(f"cltui: {one_line(message)}\n")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -45,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         settings = load_user_settings()
-        runner = _build_runner(args, settings.api_keys, settings)
+        runner = _build_runner(args, settings)
     except (ConfigError, SessionError) as error:
         _error(str(error))
         return EXIT_USAGE
@@ -63,7 +64,8 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
-def _build_runner(args: argparse.Namespace, api_keys: dict[str, str], settings) -> ConsensusRunner:
+def _build_runner(args: argparse.Namespace, settings: UserSettings) -> ConsensusRunner:
+    api_keys = settings.api_keys
     directory = sessions_dir(getattr(args, "sessions_dir", None))
     resume_ref = getattr(args, "resume", None)
     if resume_ref:
@@ -88,7 +90,6 @@ def _build_runner(args: argparse.Namespace, api_keys: dict[str, str], settings) 
         strategy=getattr(args, "strategy", None),
         base_url=getattr(args, "base_url", None),
     )
-    config = with_strategy(config, None)
     save = getattr(args, "save", None)
     return ConsensusRunner(
         config,
@@ -149,15 +150,21 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
     return _finish(runner, turn, args)
 
 
+def _answer(text: str) -> None:
+    """The result on stdout: exact when piped, without escape sequences on a terminal (the
+    text is the models')."""
+    sys.stdout.write(terminal_safe(text, sys.stdout) + "\n")
+
+
 def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
     if runner.last_save_error:
         _error(f"the session could not be saved: {runner.last_save_error}")
     if getattr(args, "json", False):
         from cltui.core.export import session_to_json
 
-        sys.stdout.write(session_to_json(runner.session) + "\n")
+        _answer(session_to_json(runner.session))
     elif turn is not None and turn.final:
-        sys.stdout.write(turn.final.rstrip("\n") + "\n")
+        _answer(turn.final.rstrip("\n"))
     if turn is not None:
         totals = turn_totals(turn)
         whole = session_totals(runner.session)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from cltui.commands.common import terminal_safe
 from cltui.core.costs import format_cost
 from cltui.core.export import session_to_json, session_to_markdown
 from cltui.core.paths import sessions_dir
@@ -35,7 +36,9 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 
 
 def _write(stream: TextIO, text: str) -> None:
-    """Print text even to a terminal whose encoding cannot show all of it."""
+    """Print text even to a terminal whose encoding cannot show all of it. On a terminal,
+    escape sequences in model text are dropped; a pipe or file gets the exact text."""
+    text = terminal_safe(text, stream)
     try:
         stream.write(text)
     except UnicodeEncodeError:

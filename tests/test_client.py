@@ -179,6 +179,21 @@ async def test_usage_chunk_with_empty_choices_gives_usage_and_cost(
     assert usages[0].reasoning_tokens == 3 and usages[0].cached_tokens == 4
 
 
+async def test_usage_with_infinite_nan_or_negative_numbers_is_made_sane(
+    server: ScriptedServer, client: OpenAIClient
+) -> None:
+    # Python's JSON reader accepts NaN, Infinity and 1e999; none may reach a total or a file.
+    usage = (
+        b'data: {"choices":[],"usage":{"prompt_tokens":1e999,"completion_tokens":-3,'
+        b'"cost":NaN,"completion_tokens_details":{"reasoning_tokens":Infinity}}}\n\n'
+    )
+    server.enqueue(CHAT, Reply.sse(chat_chunk("ok"), usage, DONE))
+    chunks = await collect(client)
+    (used,) = [c.usage for c in chunks if c.usage]
+    assert (used.prompt_tokens, used.completion_tokens, used.reasoning_tokens) == (0, 0, 0)
+    assert used.cost is None
+
+
 async def test_reasoning_deltas_are_separate_from_content(
     server: ScriptedServer, client: OpenAIClient
 ) -> None:
@@ -222,6 +237,35 @@ async def test_error_as_first_event_is_typed_and_retried(
     assert text_of(await collect(client, notices=notices)) == "fine"
     assert notices[0].reason == "rate limited (429)"
     assert len(sleep.delays) == 1
+
+
+def choice_error(code: int | str, message: str, content: str = "") -> dict:
+    """A chunk whose only choice finishes with `error` and carries it (no top-level error)."""
+    failing = chat_chunk(content, finish_reason="error")
+    failing["choices"][0]["error"] = {"code": code, "message": message}
+    return failing
+
+
+async def test_choice_error_with_a_string_code_before_text_is_typed_and_retried(
+    server: ScriptedServer, client: OpenAIClient, sleep: FakeSleep
+) -> None:
+    server.enqueue(CHAT, Reply.sse(KEEPALIVE, choice_error("rate_limit_exceeded", "slow down")))
+    server.enqueue(CHAT, Reply(chunks=chat_stream(["second try"])))
+    notices: list[RetryNotice] = []
+    assert text_of(await collect(client, notices=notices)) == "second try"
+    assert notices[0].reason == "rate limited (429)" and len(sleep.delays) == 1
+
+
+async def test_choice_error_after_text_keeps_it(
+    server: ScriptedServer, client: OpenAIClient
+) -> None:
+    failing = choice_error("server_error", "upstream \x1b[31mdied", content=" and")
+    server.enqueue(CHAT, Reply.sse(chat_chunk("Half"), failing, DONE))
+    with pytest.raises(StreamBrokenError) as caught:
+        await collect(client)
+    assert caught.value.partial_text == "Half and"
+    assert "upstream" in str(caught.value) and "\x1b" not in str(caught.value)
+    assert len(server.requests) == 1
 
 
 async def test_error_as_first_event_not_retryable(
@@ -387,6 +431,20 @@ async def test_402_says_add_credits(server: ScriptedServer, client: OpenAIClient
     with pytest.raises(InsufficientCreditsError) as caught:
         await collect(client)
     assert text in str(caught.value) and "add credits" in str(caught.value)
+    assert len(server.requests) == 1
+
+
+async def test_402_that_names_an_affordable_amount_suggests_that_max_tokens(
+    server: ScriptedServer, client: OpenAIClient
+) -> None:
+    text = (
+        "This request requires more credits, or fewer max_tokens. You requested up to 64000 "
+        "tokens, but can only afford 2666. To increase, visit https://openrouter.ai/settings"
+    )
+    server.enqueue(CHAT, Reply.error(402, text, metadata={"provider_name": None}))
+    with pytest.raises(InsufficientCreditsError) as caught:
+        await collect(client)
+    assert "set max_tokens to at most 2666" in str(caught.value)
     assert len(server.requests) == 1
 
 
@@ -638,6 +696,19 @@ async def test_list_models_parses_string_prices_and_free(
     assert "authorization" not in server.requests[0].headers
 
 
+async def test_list_models_survives_out_of_range_numbers(
+    server: ScriptedServer, make_client: Callable[..., OpenAIClient]
+) -> None:
+    body = (
+        b'{"data": [{"id": "a/huge", "context_length": 1e999, '
+        b'"pricing": {"prompt": "NaN", "completion": "Infinity"}}]}'
+    )
+    server.enqueue("/models", Reply(body=body, content_type="application/json"))
+    (model,) = await make_client(key=None).list_models()
+    assert model.id == "a/huge" and model.context_length is None
+    assert model.prompt_price is None and model.completion_price is None
+
+
 async def test_credits_from_credits_endpoint(server: ScriptedServer, client: OpenAIClient) -> None:
     server.enqueue("/credits", Reply.json({"data": {"total_credits": 100.5, "total_usage": 25.75}}))
     info = await client.credits()
@@ -759,6 +830,12 @@ async def test_key_echoed_mid_stream_and_in_json_body_is_scrubbed(
         with pytest.raises(ProviderError) as caught:
             await collect(client)
         assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+
+
+def test_the_key_stays_out_of_every_repr_a_crash_report_prints(client: OpenAIClient) -> None:
+    # Textual's crash report shows each frame's locals; the client's error wording is one.
+    shown = [repr(client), repr(client._wording), repr(client.http), repr(client.provider)]
+    assert not [text for text in shown if KEY in text]
 
 
 async def test_one_connection_pool_reused_across_calls(

@@ -105,6 +105,14 @@ base_url = "http://127.0.0.1:9/v1/"
         ('[[models]]\nid = "a"\n[[models]]\nid = "b"', "aggregator: is missing"),
         ('[[models]]\nid = "a"\ntemperature = 7', "models[0].temperature: must be between 0 and 2"),
         ('colour = "red"\n[[models]]\nid = "a"', "colour: unknown key"),
+        (
+            '[[models]]\nid = "a"\n[models.params]\nstream = false',
+            "models[0].params.stream: is set by cltui for every call",
+        ),
+        (
+            '[[models]]\nid = "a"\n[aggregator]\nmodel = "b"\nparams = { model = "c" }',
+            "aggregator.params.model: is set by cltui",
+        ),
     ],
 )
 def test_bad_configs_give_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:

@@ -424,6 +424,14 @@ async def test_the_session_is_created_from_the_config_and_titled_by_the_first_pr
     assert engine.session.title.startswith("word word")
 
 
+async def test_the_title_holds_no_terminal_control_or_bidi_characters() -> None:
+    engine = ConsensusEngine(consensus_config(iterations=0), ScriptedBackend().backend_for)
+    await engine.run_turn("\x1b]0;owned\x07Why\x1b[31m is\u202e the sky\tblue?")
+    title = engine.session.title
+    assert "\x1b" not in title and "\x07" not in title and "\u202e" not in title
+    assert "\t" not in title and "Why" in title and "the sky blue?" in title
+
+
 async def test_turns_do_not_overlap_and_empty_questions_are_refused() -> None:
     hold = asyncio.Event()
     backend = ScriptedBackend()

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from cltui import headless
+from cltui.core.events import (
+    ReplyDelta,
+    ReplyFinished,
+    ReplyStarted,
+    RoundStarted,
+    TurnFinished,
+    TurnStarted,
+)
+from cltui.core.session import Reply, Session, Turn
+from cltui.progress import ProgressPrinter
 from tests.support.http_server import BackgroundServer, FakeOpenAI
 
 FIXED_REPLY_KEYS = {"model", "status", "content", "prompt_tokens", "completion_tokens", "cost",
@@ -153,3 +168,52 @@ def test_a_missing_key_is_refused_before_any_call(isolated_environment: Path) ->
     assert result.stderr.startswith("cltui: OPENROUTER_API_KEY is not set: export it")
     assert "--demo" in result.stderr
     assert not list((isolated_environment / "sessions").glob("*.toml"))
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+HOSTILE = "Fine \x1b]0;owned\x07answer\x1b[2J\x9b31m done"
+
+
+def _finished_run(stdout: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr("sys.stdout", stdout)
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    runner = SimpleNamespace(last_save_error=None, session=Session(config={}), path=None)
+    turn = Turn("q", status="complete", final=HOSTILE)
+    return headless._finish(runner, turn, argparse.Namespace(json=False))  # type: ignore[arg-type]
+
+
+def test_the_answer_on_a_terminal_has_no_escape_sequences(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = _Terminal()
+    assert _finished_run(terminal, monkeypatch) == 0
+    out = terminal.getvalue()
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert out.startswith("Fine ") and out.endswith(" done\n")
+
+
+def test_the_answer_to_a_pipe_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    piped = io.StringIO()
+    assert _finished_run(piped, monkeypatch) == 0
+    assert piped.getvalue() == HOSTILE + "\n"
+
+
+def test_progress_shows_hostile_model_names_and_errors_as_plain_text() -> None:
+    for live in (False, True):
+        err = _Terminal()
+        printer = ProgressPrinter(err, live=live)
+        name = "evil\x1b[2J\x1b]0;owned\x07\u202emodel"
+        printer(TurnStarted(Session(config={}), 0, "\x1b[31mQ"))
+        printer(RoundStarted(0, 0, 1))
+        printer(ReplyStarted(0, 0, name, name, "proposer"))
+        printer(ReplyDelta(0, 0, name, text="\x1b[2Jtext"))
+        failed = Reply(name, status="error", error="bad \x1b[31m\x9b1mthing")
+        printer(ReplyFinished(0, 0, name, failed))
+        printer(TurnFinished(0, "failed", error="\x1b]0;x\x07reason"))
+        out = err.getvalue()
+        if live:  # the printer's own cursor moves are the only escapes
+            out = re.sub(r"\x1b\[\d*[FK]", "", out)
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", out), repr(out)
+        assert "evil" in out and "bad" in out and "reason" in out

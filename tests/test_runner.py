@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from pathlib import Path
 
@@ -9,7 +10,9 @@ import pytest
 
 from cltui.core.config import demo_config, parse_config
 from cltui.core.events import CreditsChanged, Event, SessionSaved
+from cltui.core.providers.errors import ProviderDownError
 from cltui.core.runner import ConsensusRunner
+from tests.support.scripted import ScriptedBackend, consensus_config, until
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +70,43 @@ async def test_a_turn_is_saved_and_announced(tmp_path: Path) -> None:
     assert saved and saved[-1].path == str(runner.path)
     doc = tomllib.loads(runner.path.read_text(encoding="utf-8"))
     assert doc["turns"][0]["final"] == turn.final
+
+
+async def test_a_retry_that_revives_a_failed_turn_is_saved_as_resumable(tmp_path: Path) -> None:
+    backend = ScriptedBackend()
+    backend.once("m/b", ProviderDownError("down"))
+    config = consensus_config(iterations=0, quorum=2)
+    runner = ConsensusRunner(config, backend_for=backend.backend_for, sessions_dir=tmp_path)
+    turn = await runner.engine.run_turn("Q")  # no price list: nothing to fetch offline
+    assert turn.status == "failed"
+    assert runner.path is not None
+
+    await runner.retry_reply(0, 0, "m/b")
+
+    reopened = ConsensusRunner.open(runner.path, sessions_dir=tmp_path)
+    assert reopened.session.turns[0].status == "interrupted"
+    assert reopened.can_resume
+
+
+async def test_cancelling_a_retry_in_a_finished_turn_keeps_the_session_complete(
+    tmp_path: Path,
+) -> None:
+    hold = asyncio.Event()
+    backend = ScriptedBackend()
+    backend.once("m/a", "fine")
+    backend.once("m/a", ProviderDownError("down"))
+    config = consensus_config(iterations=1)
+    runner = ConsensusRunner(config, backend_for=backend.backend_for, sessions_dir=tmp_path)
+    assert (await runner.engine.run_turn("Q")).status == "complete"
+    backend.once("m/a", hold, "late")
+
+    retry = asyncio.create_task(runner.retry_reply(0, 1, "m/a"))
+    await until(lambda: len(backend.requests_for("m/a")) == 3)
+    retry.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await retry
+
+    assert runner.path is not None
+    saved = tomllib.loads(runner.path.read_text(encoding="utf-8"))
+    assert saved["status"] == "complete"
+    assert [t["status"] for t in saved["turns"]] == ["complete"]

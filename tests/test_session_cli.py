@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
 from argparse import Namespace
@@ -147,3 +148,41 @@ def test_export_to_an_unwritable_place(folder: Path, tmp_path: Path,
     assert err.startswith("cltui: ") and "cannot write" in err
     assert export_main(_export_args("x", folder, "md", str(tmp_path))) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+HOSTILE = "Fine \x1b]0;owned\x07answer\x1b[2J\x9b31m done"
+
+
+def _save_hostile(folder: Path) -> Path:
+    session = sample_session(turns=1)
+    session.id, session.title = "20250101-000000-cccccc", "Hostile"
+    session.turns[0].final = HOSTILE
+    path = default_session_path(folder, session)
+    save_session(session, path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_export_to_a_terminal_drops_escape_sequences(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    _save_hostile(folder)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    assert export_main(_export_args("20250101", folder, fmt)) == 0
+    out = terminal.getvalue()
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "Fine" in out and "done" in out
+
+
+def test_export_to_a_pipe_keeps_the_exact_text(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _save_hostile(folder)
+    assert export_main(_export_args("20250101", folder)) == 0
+    assert HOSTILE in capsys.readouterr().out

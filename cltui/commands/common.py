@@ -63,7 +63,7 @@ def terminal_safe(text: str, stream: TextIO) -> str:
     so scripts get the exact bytes."""
     if not _is_tty(stream):
         return text
-    return _TERMINAL_UNSAFE.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else "", text)
+    return _TERMINAL_UNSAFE.sub("", text)  # the class spares \t and \n
 
 
 def _is_tty(stream: TextIO) -> bool:

@@ -123,12 +123,18 @@ class ConsensusRunner:
             raise
 
     async def retry_reply(self, turn: int, round: int, slot: str) -> Reply:
-        """Call one failed model of the latest round again."""
+        """Call one failed model of the latest round again.
+
+        The file is saved once more afterwards: a retry that brings a failed turn back to its
+        quorum makes the turn resumable only after the reply's own save, and a file still
+        saying 'failed' could not be resumed after a quit."""
         try:
-            return await self.engine.retry_reply(turn, round, slot)
+            reply = await self.engine.retry_reply(turn, round, slot)
         except asyncio.CancelledError:
             self._mark_interrupted()
             raise
+        self.save()
+        return reply
 
     def _mark_interrupted(self) -> None:
         if self.recorder is not None:

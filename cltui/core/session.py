@@ -93,7 +93,8 @@ class Round:
 
     @property
     def complete(self) -> bool:
-        """The round has its aggregate (or needs none and every reply is settled)."""
+        """The round has a good aggregate: resuming never redoes it. (A plain chat's round has
+        no aggregate, so it never counts as complete; its strategy checks the reply instead.)"""
         return self.aggregate is not None and self.aggregate.done
 
 

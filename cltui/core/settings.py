@@ -28,8 +28,9 @@ class UserSettings:
     theme: str | None = None
     keys: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, e.g. {"pane.maximize": "m"}."""
-    api_keys: dict[str, str] = field(default_factory=dict)
-    """Provider name -> API key, for users who keep keys in the file instead of the environment."""
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
+    """Provider name -> API key, for users who keep keys in the file instead of the environment.
+    Left out of the repr, which crash reports print."""
     consensus: str | None = None
     """Path of the consensus config to use when none is given on the command line."""
     path: Path | None = None
@@ -87,20 +88,26 @@ def load_user_settings(path: Path | None = None) -> UserSettings:
     return settings
 
 
+class SettingsNotSaved(OSError):
+    """The settings file exists but cannot be read back, so writing it would lose what is in it
+    (API keys, for one). An OSError, so callers that handle a failed write handle this too."""
+
+
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:
-    """Change one top-level setting, keeping the rest of the file (written atomically)."""
+    """Change one top-level setting, keeping the rest of the file (written atomically; a new
+    file, and any file holding keys, is readable by the user only).
+
+    Raises `SettingsNotSaved` rather than replace a file it cannot parse."""
+    from cltui.core.sessions.files import atomic_write_bytes
+
     file = path or user_settings_file()
     try:
         doc = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except FileNotFoundError:
         doc = {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsNotSaved(f"{file} is not valid TOML ({error}); fix it first") from None
     doc[key] = value
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(file.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        tomli_w.dump(doc, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, file)
+    atomic_write_bytes(file, tomli_w.dumps(doc).encode("utf-8"))
     if "providers" in doc:
         os.chmod(file, 0o600)  # it holds keys

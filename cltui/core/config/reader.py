@@ -33,6 +33,9 @@ TOP_KEYS = {
     "ranking", "layers", "self_vote",
 }  # fmt: skip
 MODEL_KEYS = {"id", "provider", "max_tokens", "temperature", "system", "count", "params", "label"}
+CALL_OWNED_PARAMS = {"model", "messages", "prompt", "stream"}
+"""Body fields each call sets itself: a `params` entry would silently replace them (a streamed
+call answered as a whole, another model, another conversation)."""
 AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt", "fallback"}
 JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
 PROVIDER_KEYS = {
@@ -136,7 +139,13 @@ class _Reader:
         if "system" in entry:
             changes["system"] = self.string(entry["system"], f"{path}.system", empty_ok=True)
         if "params" in entry:
-            changes["params"] = dict(self.table(entry["params"], f"{path}.params"))
+            params = self.table(entry["params"], f"{path}.params")
+            for key in params:
+                if key in CALL_OWNED_PARAMS:
+                    raise self.fail(
+                        f"{path}.params.{key}", "is set by cltui for every call; remove it here"
+                    )
+            changes["params"] = dict(params)
         if "label" in entry:
             changes["label"] = self.string(entry["label"], f"{path}.label")
         return replace(spec, **changes)

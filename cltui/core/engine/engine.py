@@ -26,17 +26,11 @@ from cltui.core.engine.strategies import strategy_for
 from cltui.core.engine.strategies.base import place_reply
 from cltui.core.events import Event, EventSink, TurnFinished, TurnStarted
 from cltui.core.session import Reply, Session, SessionStatus, Turn, now_iso
+from cltui.core.sessions.safe_text import title_from_prompt
 
 logger = logging.getLogger(__name__)
 
-TITLE_LENGTH = 60
 RESUMABLE: tuple[SessionStatus, ...] = ("running", "interrupted")
-
-
-def title_for(prompt: str) -> str:
-    """A session title from the first line of the first question."""
-    line = next((ln.strip() for ln in prompt.splitlines() if ln.strip()), "")
-    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
 class ConsensusEngine:
@@ -101,7 +95,7 @@ class ConsensusEngine:
             raise ValueError("the question is empty")
         with self._claim():
             if not self.session.title:
-                self.session.title = title_for(prompt)
+                self.session.title = title_from_prompt(prompt)
             self.session.turns.append(Turn(prompt=prompt))
             return await self._drive(len(self.session.turns) - 1)
 

@@ -8,7 +8,7 @@ streamed becomes a `StreamBrokenError` that keeps that text, so the caller can s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -38,8 +38,9 @@ class ErrorWording:
     """The facts every error message of one provider needs, and the messages built from them."""
 
     provider: ProviderSpec
-    key: str | None
-    key_hint: str
+    key: str | None = field(repr=False)
+    """Only to scrub it out of API text; never shown, not even in a crash report's locals."""
+    key_hint: str = "the API key"
 
     def subject(self, model: str | None) -> str:
         """Who the message is about: the model when there is one, else the provider."""

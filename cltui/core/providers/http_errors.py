@@ -49,6 +49,9 @@ _NOT_FOUND_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DAILY_WORDS = re.compile(r"per-day|per day|daily", re.IGNORECASE)
+_AFFORDABLE = re.compile(r"can only afford (\d[\d,]*)", re.IGNORECASE)
+"""OpenRouter's 402 when the balance covers some tokens but not max_tokens ("... You requested
+up to 64000 tokens, but can only afford 2666")."""
 
 _STRING_CODES = {
     "rate_limit_exceeded": 429,
@@ -260,8 +263,14 @@ def error_from_payload(
             f"{subject}: the API key was rejected {detail}: check {key_hint}", **common
         )
     if status == 402:
+        affordable = _AFFORDABLE.search(api_text)
+        advice = (
+            f"set max_tokens to at most {affordable.group(1)} for this model, or add credits"
+            if affordable
+            else "add credits or lower max_tokens"
+        )
         return InsufficientCreditsError(
-            f"{subject}: not enough credits {detail}: add credits or lower max_tokens", **common
+            f"{subject}: not enough credits {detail}: {advice}", **common
         )
     if status == 403:
         reasons = metadata.get("reasons")

@@ -21,6 +21,7 @@ from cltui.core.config import (
 )
 from cltui.core.paths import user_settings_file
 from cltui.core.providers.base import ChatBackend
+from cltui.core.providers.keys import resolve_key
 
 if TYPE_CHECKING:
     import httpx
@@ -84,13 +85,12 @@ class ProviderRegistry:
         return self.client(model.provider)
 
     def _key_for(self, spec: ProviderSpec) -> tuple[str | None, str]:
-        """The key and, for error messages, where it came from (never the key itself)."""
-        from_settings = self._api_keys.get(spec.name)
-        if from_settings:
-            return from_settings, f"api_key under [providers.{spec.name}] in {user_settings_file()}"
-        if spec.api_key_env:
-            return self._environ.get(spec.api_key_env) or None, spec.api_key_env
-        return None, "the API key"
+        """The key (as `resolve_key` finds it, so the check before a run and the calls agree)
+        and, for error messages, where it came from (never the key itself)."""
+        key = resolve_key(spec, self._api_keys, self._environ)
+        if self._api_keys.get(spec.name):
+            return key, f"api_key under [providers.{spec.name}] in {user_settings_file()}"
+        return key, spec.api_key_env or "the API key"
 
     async def aclose(self) -> None:
         """Close every client created so far."""

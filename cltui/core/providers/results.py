@@ -7,6 +7,7 @@ kept with those fields empty rather than failing the whole list.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -52,22 +53,32 @@ class CreditsInfo:
 
 
 def as_float(value: Any) -> float | None:
-    """A number from a JSON number or numeric string ('0.0000025'); None otherwise."""
+    """A number from a JSON number or numeric string ('0.0000025'); None otherwise.
+
+    Python's JSON reader accepts `NaN`, `Infinity` and `1e999` (as infinity): such values are
+    None here, since a NaN cost poisons every total and `int(inf)` raises."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def as_int(value: Any) -> int | None:
     number = as_float(value)
     return int(number) if number is not None else None
+
+
+def _count(value: Any) -> int:
+    """A token count: a whole number of at least 0 (a session file refuses negative ones)."""
+    return max(0, as_int(value) or 0)
 
 
 def parse_usage(data: Any) -> Usage | None:
@@ -83,11 +94,11 @@ def parse_usage(data: Any) -> Usage | None:
         else None
     )
     return Usage(
-        prompt_tokens=as_int(data.get("prompt_tokens")) or 0,
-        completion_tokens=as_int(data.get("completion_tokens")) or 0,
+        prompt_tokens=_count(data.get("prompt_tokens")),
+        completion_tokens=_count(data.get("completion_tokens")),
         cost=as_float(data.get("cost")),
-        reasoning_tokens=as_int(reasoning) or 0,
-        cached_tokens=as_int(cached) or 0,
+        reasoning_tokens=_count(reasoning),
+        cached_tokens=_count(cached),
     )
 
 

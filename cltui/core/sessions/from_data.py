@@ -157,12 +157,24 @@ def _round_from_dict(r: _Reader, data: Mapping[str, Any], path: str) -> Round:
     )
 
 
+def _rounds_from_dict(r: _Reader, data: Mapping[str, Any], path: str) -> list[Round]:
+    """The turn's rounds, which must be numbered in order from 0: resuming finds a round's
+    predecessor by its index, so a gap or a repeat would feed it the wrong aggregate."""
+    rounds: list[Round] = []
+    for table, key in r.tables(data, "rounds", path):
+        rnd = _round_from_dict(r, table, key)
+        if rnd.index != len(rounds):
+            raise r.fail(f"{key}.index", f"expected {len(rounds)} (rounds are numbered in order)")
+        rounds.append(rnd)
+    return rounds
+
+
 def _turn_from_dict(r: _Reader, data: Mapping[str, Any], path: str) -> Turn:
     return Turn(
         prompt=r.string(data, "prompt", path),
         status=r.choice(data, "status", path, SESSION_STATUSES, "running"),
         final=r.string(data, "final", path, ""),
-        rounds=[_round_from_dict(r, t, k) for t, k in r.tables(data, "rounds", path)],
+        rounds=_rounds_from_dict(r, data, path),
         started_at=r.string(data, "started_at", path, ""),
     )
 

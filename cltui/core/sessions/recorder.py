@@ -71,9 +71,13 @@ class SessionRecorder:
 
     def mark_interrupted(self) -> bool:
         """Record that the run was stopped (Ctrl+C, cancel) and save: the session and its
-        running turn become 'interrupted' so resuming knows what to finish."""
-        self.session.status = "interrupted"
+        running turn become 'interrupted' so resuming knows what to finish. A session that was
+        not running (a cancelled retry of one reply in a finished turn) keeps its status."""
+        was_running = self.session.status == "running"
         for turn in self.session.turns:
             if turn.status == "running":
                 turn.status = "interrupted"
+                was_running = True
+        if was_running:
+            self.session.status = "interrupted"
         return self.save()

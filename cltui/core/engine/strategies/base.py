@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from cltui.core.agreement import agreement
+from cltui.core.agreement import should_stop as agreement_reached
 from cltui.core.config import ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call
 from cltui.core.engine.context import TurnContext, TurnFailed
@@ -62,8 +63,7 @@ class Strategy(ABC):
 
     def should_stop(self, ctx: TurnContext, rnd: Round) -> bool:
         """Whether the rounds after `rnd` can be skipped (called after every finished round)."""
-        threshold = self.config.stop_when_agreement
-        return threshold is not None and rnd.agreement is not None and rnd.agreement >= threshold
+        return agreement_reached([rnd.agreement], self.config.stop_when_agreement)
 
     # Shared helpers --------------------------------------------------------------------------
 
