@@ -117,7 +117,7 @@ class ProgressPrinter:
             case "waiting":
                 return f"  … {line.model}  waiting"
             case "streaming":
-                count = f" · {line.chunks} tokens" if self.live else ""
+                count = f" · ~{line.chunks} tokens" if self.live else ""  # a chunk is about a token
                 return f"  ▸ {line.model}  streaming{count}"
             case "retrying":
                 return f"  ↻ {line.model}  retrying {line.detail}"
