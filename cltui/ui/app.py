@@ -32,8 +32,10 @@ from cltui.ui.screens.help import HelpScreen
 from cltui.ui.screens.main import MainScreen
 from cltui.ui.screens.session_picker import SessionPicker
 from cltui.ui.themes import DEFAULT_DARK, load_all_themes
+from cltui.ui.widgets.prompt_input import PromptInput
 
 CONSENSUS = "consensus"
+CANCEL_FIRST = "Cancel the running round first (escape)."
 
 
 class ConsensusApp(App[int]):
@@ -162,24 +164,27 @@ class ConsensusApp(App[int]):
         """A turn, a resume or a retry is under way."""
         return self._worker is not None and not self._worker.is_finished
 
+    def _busy(self, message: str) -> bool:
+        """Whether a round runs (saying `message` if so): most commands wait until it ends."""
+        if self.running:
+            notify_safe(self, message, severity="warning")
+        return self.running
+
     def submit(self, prompt: str) -> None:
         """Ask the models (a follow-up continues the conversation)."""
-        if self.running:
-            notify_safe(self, "A round is running: escape cancels it.", severity="warning")
+        if self._busy("A round is running: escape cancels it."):
             return
         self._worker = self.drive(prompt)
         self.refresh_bindings()
 
     def submit_prompt_box(self) -> None:
         """Send whatever is in the prompt box (palette command)."""
-        screen = self.main_screen
-        if screen is not None:
-            screen.query_one("#prompt").action_submit()  # type: ignore[attr-defined]
+        if self.main_screen is not None:
+            self.main_screen.query_one(PromptInput).action_submit()
 
     def retry(self, turn: int, round: int, slot: str) -> None:
         """Call one failed model of the latest round again."""
-        if self.running:
-            notify_safe(self, "Wait for the round to finish, then retry.", severity="warning")
+        if self._busy("Wait for the round to finish, then retry."):
             return
         self._worker = self.drive_retry(turn, round, slot)
 
@@ -208,10 +213,8 @@ class ConsensusApp(App[int]):
         if event.state == WorkerState.ERROR:
             reason = str(event.worker.error) or type(event.worker.error).__name__
             notify_safe(self, reason, title="The round failed", severity="error", timeout=15)
-            screen = self.main_screen
-            if screen is not None:
-                screen.running = False
-                screen.status.update_info(notice=reason, notice_severity="error")
+            if self.main_screen is not None:
+                self.main_screen.show_failure(reason)
         elif event.state == WorkerState.CANCELLED:
             where = f" to {self.runner.path}" if self.runner.path else ""
             notify_safe(self, f"Round cancelled. The partial replies were saved{where}.")
@@ -255,8 +258,7 @@ class ConsensusApp(App[int]):
         notify_safe(self, f"Saved to {path}." if path else "This session is not saved to disk.")
 
     def action_open_session(self) -> None:
-        if self.running:
-            notify_safe(self, "Cancel the running round first (escape).", severity="warning")
+        if self._busy(CANCEL_FIRST):
             return
         self.push_screen(SessionPicker(self.source.sessions_dir), self._session_chosen)
 
@@ -280,8 +282,7 @@ class ConsensusApp(App[int]):
             notify_safe(self, "This session has an interrupted round: ctrl+r finishes it.")
 
     def action_new_session(self) -> None:
-        if self.running:
-            notify_safe(self, "Cancel the running round first (escape).", severity="warning")
+        if self._busy(CANCEL_FIRST):
             return
         self.run_worker(self._switch_runner(self.source.new()), group="switch")
 

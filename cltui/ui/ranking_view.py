@@ -28,10 +28,18 @@ VERDICT_CELLS: dict[str, str] = {
 
 MATRIX_LEGEND = "row shown as A, column as B: A/B won · = both good · ✗ both bad · ? unread"
 
+REVIEW_ROLES = frozenset({"judge", "reviewer"})
+"""Roles of the calls the ranking panel shows (the judge's, and council reviews)."""
+
 
 def is_judge_slot(slot: str) -> bool:
     """The slot of a blender judge call (`judge:<first>|<second>`)."""
     return slot == JUDGE_SLOT or slot.startswith(JUDGE_SLOT + ":")
+
+
+def is_review_call(slot: str, role: str | None = None) -> bool:
+    """A judge call or a council review (by its role when known, else by its slot)."""
+    return role in REVIEW_ROLES or is_judge_slot(slot)
 
 
 def judge_pair(slot: str) -> tuple[str, str] | None:

@@ -24,7 +24,6 @@ COLOR_FIELDS = (
 )  # fmt: skip
 OTHER_FIELDS = ("name", "dark", "variables", "luminosity_spread", "text_alpha")
 DEFAULT_DARK = "cltui-dusk"
-DEFAULT_LIGHT = "cltui-paper"
 
 
 @dataclass(slots=True)

@@ -1,50 +1,34 @@
 """The main screen: model panes, the aggregator pane, the prompt, the status bar.
 
-It receives every engine event from the bridge, forwards reply events to the pane they address
-(each pane settles from its own queue, so a slow Markdown update in one pane never holds up the
-others) and keeps the status bar current. History is read straight from the session.
+The screen composes and wires; the work is done by its parts. `PaneLayout` builds and finds the
+panes (grid or tabs), `EventRouter` shows the engine's events as they arrive, and `HistoryCursor`
+says which round of the session is shown. The handlers here only ask them.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Container, Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, Tab, Tabs, TextArea
+from textual.widgets import Footer, Static, Tabs, TextArea
 
-from cltui.core.costs import session_totals, turn_totals
-from cltui.core.events import (
-    AGGREGATOR_SLOT,
-    CreditsChanged,
-    JudgementMade,
-    RankingReady,
-    ReplyDelta,
-    ReplyFinished,
-    ReplyRetrying,
-    ReplyStarted,
-    RoundFinished,
-    RoundStarted,
-    TurnFinished,
-    TurnStarted,
-)
-from cltui.core.preview import format_preview, planned_calls
-from cltui.core.session import Round, Turn
+from cltui.core.config import ConsensusConfig
+from cltui.core.preview import format_preview
 from cltui.ui.bridge import Runner, UiSink
+from cltui.ui.event_router import EventRouter
+from cltui.ui.history_cursor import HistoryCursor, Position, StepKind
 from cltui.ui.keymap import SCREEN_BINDINGS
-from cltui.ui.messages import EngineEvent, PaneEvent, PromptSubmitted
-from cltui.ui.ranking_view import RANKING_STRATEGIES, is_judge_slot, judge_slot_of
+from cltui.ui.messages import EngineEvent, PromptSubmitted
+from cltui.ui.pane_layout import NARROW_WIDTH, RANKING_TAB, PaneLayout, tab_id
 from cltui.ui.render_load import RenderLoad, RenderMode
 from cltui.ui.safe_text import notify_safe, one_line, plain
-from cltui.ui.widgets.model_pane import STATE_ICONS, ModelPane, reply_state
+from cltui.ui.widgets.model_pane import ModelPane
 from cltui.ui.widgets.prompt_input import PromptInput
 from cltui.ui.widgets.status_bar import StatusBar
 
@@ -52,13 +36,8 @@ if TYPE_CHECKING:
     from cltui.ui.app import ConsensusApp
     from cltui.ui.widgets.ranking_panel import RankingPanel
 
-NARROW_WIDTH = 100
-"""Below this many columns the model panes become tabs."""
 PREVIEW_DELAY = 0.3
 """Seconds of quiet typing before the cost preview is worked out again."""
-REVIEW_ROLES = frozenset({"judge", "reviewer"})
-RANKING_TAB = "tab-ranking-panel"
-
 
 WELCOME = """\
 **Ask a question below.** Every model answers in its own pane at the same time; this pane
@@ -68,24 +47,14 @@ merges their answers, and improvement rounds refine the result.
 """
 
 
-def config_summary(runner: Runner) -> str:
+def config_summary(config: ConsensusConfig) -> str:
     """The top line before the first question: strategy, models and rounds."""
-    config = runner.config
     models = len(config.models)
     rounds = config.rounds
     return (
         f"{config.strategy} · {models} model{'s' if models != 1 else ''} · "
         f"{rounds} round{'s' if rounds != 1 else ''} per question"
     )
-
-
-def grid_columns(count: int) -> int:
-    """Columns for `count` model panes: 1-3 side by side, 4 as 2×2, then up to 4 per row."""
-    if count <= 3:
-        return max(count, 1)
-    if count == 4:
-        return 2
-    return min(math.ceil(count / 2), 4)
 
 
 class MainScreen(Screen[None]):
@@ -110,127 +79,83 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.runner = runner
         self.animate = animate
+        """False freezes the spinners and the elapsed time (for stable screenshots)."""
         self.clock = clock
         self.render_load = RenderLoad(render, on_change=self._render_load_changed)
         """Whether the panes stream Markdown or plain text (fast mode), from the load."""
         self.sink = UiSink(self)
-        self.view: tuple[int, int] | None = None
-        """(turn, round) shown from history, or None for the latest."""
-        self.running = False
-        self._started_at: float | None = None
-        self._review_slots: set[str] = set()
-        """Slots whose current call is a judge call or a review (shown in the ranking panel)."""
-        self._stage = ""
-        self._total_rounds = 1
+        self.pane_layout = PaneLayout(runner.config, self.render_load)
+        self.history = HistoryCursor(runner.session)
+        self.router = EventRouter(self)
         self._preview_timer: Timer | None = None
-        self._status: StatusBar | None = None
-        self._tabs: dict[str, Tab] = {}
-        config = runner.config
-        self.ranking_panel: RankingPanel | None = None
-        if config.strategy in RANKING_STRATEGIES and not config.is_plain_chat:
-            from cltui.ui.widgets.ranking_panel import RankingPanel  # only ranking strategies
+        self._question = Static("", id="question", markup=False)
+        self.status = StatusBar(id="status")
+        """The status line (kept at hand: the router asks for it on every token)."""
 
-            self.ranking_panel = RankingPanel(
-                config.strategy, self_vote=config.self_vote, id="ranking-panel"
-            )
-        self.panes: dict[str, ModelPane] = {}
-        for i, model in enumerate(config.models):
-            self.panes[model.name] = ModelPane(
-                model.name,
-                model.name,
-                index=i + 1,
-                load=self.render_load,
-                id=f"pane-{i}",
-            )
-        if config.aggregator is not None:
-            self.panes[AGGREGATOR_SLOT] = ModelPane(
-                AGGREGATOR_SLOT,
-                config.aggregator.model.name,
-                index=len(config.models) + 1,
-                aggregator=True,
-                load=self.render_load,
-                id="pane-aggregator",
-            )
+    # -- what the app and the commands use -------------------------------------------------------
 
     @property
     def consensus_app(self) -> ConsensusApp:
         return self.app  # type: ignore[return-value]
 
-    def model_panes(self) -> list[ModelPane]:
-        return [p for p in self.panes.values() if not p.aggregator]
+    @property
+    def panes(self) -> dict[str, ModelPane]:
+        """Every pane by slot: the models in config order, then the aggregator."""
+        return self.pane_layout.panes
+
+    @property
+    def ranking_panel(self) -> RankingPanel | None:
+        return self.pane_layout.ranking_panel
+
+    @property
+    def view(self) -> Position | None:
+        """(turn, round) shown from history, or None for the latest."""
+        return self.history.shown
+
+    @property
+    def running(self) -> bool:
+        """A turn is under way on this screen (history waits until it ends)."""
+        return self.router.running
+
+    # -- building --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="question", markup=False)
-        tabs = [Tab(self._tab_label(pane), id=f"tab-{pane.id}") for pane in self.panes.values()]
-        self._tabs = {str(tab.id): tab for tab in tabs}
-        if self.ranking_panel is not None:
-            tabs.append(Tab(Content("⚖ ranking"), id=RANKING_TAB))
-        yield Tabs(*tabs, id="pane-tabs")
-        with Vertical(id="panes"):
-            with Container(id="models"):
-                yield from self.model_panes()
-            with Horizontal(id="bottom"):
-                if AGGREGATOR_SLOT in self.panes:
-                    yield self.panes[AGGREGATOR_SLOT]
-                if self.ranking_panel is not None:
-                    yield self.ranking_panel
+        yield self._question
+        yield from self.pane_layout.compose()
         yield PromptInput(id="prompt")
-        yield StatusBar(id="status")
+        yield self.status
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.query_one("#models").styles.grid_size_columns = grid_columns(len(self.model_panes()))
+        self.pane_layout.on_mount()
         self.runner.add_sink(self.sink)
         prompt = self.query_one(PromptInput)
         prompt.cursor_blink = self.animate
         prompt.focus()
         if self.animate:
             self.set_interval(0.1, self._tick)
-        first = next(iter(self.panes.values()))
-        first.add_class("-tab-active")
         if self.runner.session.turns:
-            await self.show_position(self.latest())
+            await self.show_position(self.history.latest())
         else:
             self.refresh_preview()
-            self.query_one("#question", Static).update(plain(config_summary(self.runner)))
-            if AGGREGATOR_SLOT in self.panes:
-                await self.panes[AGGREGATOR_SLOT].show_hint(WELCOME)
+            self._question.update(plain(config_summary(self.runner.config)))
+            if self.pane_layout.aggregator is not None:
+                await self.pane_layout.aggregator.show_hint(WELCOME)
         self.consensus_app.screen_ready(self)
 
     def on_unmount(self) -> None:
         self.sink.active = False
 
-    # -- helpers ---------------------------------------------------------------------------------
+    # -- the lines around the panes --------------------------------------------------------------
 
-    @property
-    def status(self) -> StatusBar:
-        if self._status is None:  # looked up once: the screen asks for it on every token
-            self._status = self.query_one(StatusBar)
-        return self._status
+    def show_question(self, prompt: str) -> None:
+        """The question of the turn shown, on the line above the panes."""
+        self._question.update(plain(f"› {one_line(prompt)}"))
 
-    def _tab_label(self, pane: ModelPane, state: str | None = None) -> Content:
-        prefix = "Σ " if pane.aggregator else f"{pane.index} "
-        icon = STATE_ICONS.get(state or pane.state, "")
-        return Content.assemble((prefix, "dim"), plain(one_line(pane.model_name, 24)), f" {icon}")
-
-    def _refresh_tab(self, pane: ModelPane, state: str | None = None) -> None:
-        tab = self._tabs.get(f"tab-{pane.id}")
-        if tab is not None:
-            tab.label = self._tab_label(pane, state)
-
-    def _set_slot_state(self, slot: str, state: str) -> None:
-        """A pane's state in the status bar and its tab; runs per token, so it only touches
-        the widgets when the state actually changes."""
-        pane = self.panes.get(slot)
-        if pane is None:
-            return
-        info = self.status.info
-        if info.slots.get(pane.model_name) == state:
-            return
-        slots = dict(info.slots)
-        slots[pane.model_name] = state
-        self.status.update_info(slots=slots)
-        self._refresh_tab(pane, state)
+    def show_failure(self, reason: str) -> None:
+        """The turn's worker failed: nothing runs any more, and the status line says why."""
+        self.router.turn_ended()
+        self.status.update_info(notice=reason, notice_severity="error")
 
     def refresh_preview(self) -> None:
         """Show the calls and cost range of asking what is in the prompt box.
@@ -258,27 +183,77 @@ class MainScreen(Screen[None]):
             self._preview_timer.stop()
         self._preview_timer = self.set_timer(PREVIEW_DELAY, self.refresh_preview)
 
-    def _refresh_totals(self, turn: Turn | None) -> None:
-        self.status.update_info(
-            turn=turn_totals(turn) if turn is not None else None,
-            session=session_totals(self.runner.session),
-        )
-
     def _render_load_changed(self, fast: bool) -> None:
         """Auto mode tripped into fast mode, or calmed down: say so in the status bar."""
         self.status.update_info(fast=fast)
 
     def _tick(self) -> None:
+        """The animation timer: spinners in the panes and the status bar, the elapsed time."""
         for pane in self.panes.values():
             pane.tick()
-        if self.status.info.fast:
-            _ = self.render_load.fast  # asking lets it calm down (and say so) between replies
         info = self.status.info
+        if info.fast:
+            _ = self.render_load.fast  # asking lets it calm down (and say so) between replies
         info.spinner_frame += 1
-        if self.running and self._started_at is not None:
-            info.elapsed = self.clock() - self._started_at
         if self.running:
+            info.elapsed = self.router.elapsed()
             self.status.refresh()
+
+    # -- messages --------------------------------------------------------------------------------
+
+    @on(EngineEvent)
+    async def _engine_event(self, message: EngineEvent) -> None:
+        await self.router.route(message)
+
+    @on(PromptSubmitted)
+    def _prompt_submitted(self, message: PromptSubmitted) -> None:
+        self.consensus_app.submit(message.text)
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab is not None and event.tab.id is not None:
+            self.pane_layout.tab_activated(event.tab.id)
+
+    # -- history ---------------------------------------------------------------------------------
+
+    async def show_position(self, position: Position) -> None:
+        """Show one round of the history in every pane (settled, not streamed)."""
+        shown = self.history.show(position)
+        if shown is None:
+            return
+        await self.pane_layout.show_round(shown, self.runner.session.id)
+        self.show_question(shown.turn.prompt)
+        names = self.pane_layout.status_names
+        self.status.update_info(
+            history=shown.history_label,
+            round=(shown.round_index + 1, shown.total_rounds),
+            stage="",
+            slots={names[slot]: pane.state for slot, pane in self.panes.items()},
+            preview="",
+            agreement=shown.agreements,
+            stopped_early=shown.stopped_early(self.runner.config.rounds),
+            judging="",
+        )
+        self.router.refresh_totals(shown.turn)
+        self.app.refresh_bindings()
+
+    async def action_history(self, kind: StepKind, step: int) -> None:
+        """Step through rounds (`kind="round"`) or turns (`kind="turn"`)."""
+        if self.running:
+            notify_safe(self.app, "History is available once the round finishes.")
+            return
+        target = self.history.target(kind, step)
+        if target is None:
+            notify_safe(self.app, "No history yet: ask something first.")
+        elif target != self.history.current:
+            await self.show_position(target)
+
+    async def action_history_live(self) -> None:
+        """Back to the latest round."""
+        if self.view is not None and not self.running:
+            await self.show_position(self.history.latest())
+
+    # -- pane actions ----------------------------------------------------------------------------
 
     def focused_pane(self) -> ModelPane | None:
         """The pane holding focus (or holding the focused widget), if any."""
@@ -292,276 +267,15 @@ class MainScreen(Screen[None]):
     def target_pane(self) -> ModelPane:
         """The pane a pane command acts on: the focused one, else the aggregator (or first)."""
         pane = self.focused_pane()
-        if pane is not None:
-            return pane
-        return self.panes.get(AGGREGATOR_SLOT) or next(iter(self.panes.values()))
-
-    # -- engine events ---------------------------------------------------------------------------
-
-    @on(EngineEvent)
-    async def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        if isinstance(event, ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished):
-            if self._is_review(event):
-                self._review_event(event)
-                return
-            pane = self.panes.get(event.slot)
-            if pane is not None:
-                # The note travels with the event: the pane may still be settling older events.
-                note = (
-                    self._reply_note(pane, event.round) if isinstance(event, ReplyStarted) else None
-                )
-                pane.post_message(PaneEvent(event, note, sent_at=message.sent_at))
-            if isinstance(event, ReplyStarted):
-                self._set_slot_state(event.slot, "waiting")
-            elif isinstance(event, ReplyDelta):
-                self._set_slot_state(event.slot, "streaming")
-            elif isinstance(event, ReplyRetrying):
-                self._set_slot_state(event.slot, "retrying")
-            else:
-                self._set_slot_state(event.slot, reply_state(event.reply))
-                self._refresh_totals(self._live_turn())
-                self._update_elapsed()
-        elif isinstance(event, TurnStarted):
-            await self._turn_started(event)
-        elif isinstance(event, RoundStarted):
-            await self._round_started(event)
-        elif isinstance(event, RoundFinished):
-            turn = self._live_turn()
-            agreements = [r.agreement for r in turn.rounds[1:]] if turn is not None else []
-            self.status.update_info(agreement=agreements, stopped_early=event.stopped_early)
-        elif isinstance(event, JudgementMade):
-            if self.ranking_panel is not None:
-                self.ranking_panel.judges.verdict(judge_slot_of(event.judgement), event.judgement)
-        elif isinstance(event, RankingReady):
-            rnd = self._live_round(event.turn, event.round)
-            if self.ranking_panel is not None and rnd is not None:
-                self.ranking_panel.ranking_ready(rnd, event.turn, self.runner.session.id)
-            self.status.update_info(judging="")
-        elif isinstance(event, CreditsChanged):
-            self.status.update_info(credits=event.remaining, credits_known=True)
-        elif isinstance(event, TurnFinished):
-            self._turn_finished(event)
-
-    def _live_turn(self) -> Turn | None:
-        turns = self.runner.session.turns
-        return turns[-1] if turns else None
-
-    def _live_round(self, turn: int, round: int) -> Round | None:
-        turns = self.runner.session.turns
-        if turn < len(turns) and round < len(turns[turn].rounds):
-            return turns[turn].rounds[round]
-        return None
-
-    def _is_review(self, event: ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished) -> bool:
-        """Judge calls and council reviews go to the ranking panel, not to the model panes
-        (a reviewer's pane keeps showing its proposal). Only `ReplyStarted` names the role, so
-        the slots of running reviews are remembered until their model proposes again."""
-        if isinstance(event, ReplyStarted):
-            if event.role in REVIEW_ROLES or is_judge_slot(event.slot):
-                self._review_slots.add(event.slot)
-                return True
-            self._review_slots.discard(event.slot)
-            return False
-        return event.slot in self._review_slots or is_judge_slot(event.slot)
-
-    def _review_event(
-        self, event: ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished
-    ) -> None:
-        panel = self.ranking_panel
-        if panel is None:
-            return
-        if isinstance(event, ReplyStarted):
-            panel.call_started(event.slot, event.model)
-        elif isinstance(event, ReplyDelta):
-            panel.call_delta(event.slot, event.text)
-        elif isinstance(event, ReplyFinished):
-            rnd = self._live_round(event.turn, event.round)
-            panel.call_finished(event.slot, event.reply, rnd, event.turn, self.runner.session.id)
-            self._refresh_totals(self._live_turn())
-        self._refresh_judging()
-
-    def _refresh_judging(self) -> None:
-        """'judge 4/6' in the status bar while the round's judge calls or reviews run."""
-        panel = self.ranking_panel
-        if panel is None:
-            return
-        plan = planned_calls(self.runner.config)
-        planned = plan.judge or plan.reviewers
-        calls = panel.judges.calls.values()
-        done = sum(1 for c in calls if c.state in ("done", "error"))
-        word = "judge" if panel.kind == "judge" else "reviews"
-        self.status.update_info(judging=f"{word} {done}/{max(planned, len(calls))}")
-
-    def _reply_note(self, pane: ModelPane, round: int) -> str:
-        """What a pane's new reply is: an moa layer, or which round's aggregate."""
-        if pane.aggregator:
-            total = self._total_rounds
-            return f"round {round + 1}/{total} aggregate" if total > 1 else ""
-        return self._stage if self._stage.startswith("layer") else ""
-
-    async def _round_started(self, event: RoundStarted) -> None:
-        self._stage = event.stage
-        self._total_rounds = event.total_rounds
-        changes: dict[str, object] = {
-            "round": (event.round + 1, event.total_rounds),
-            "stage": event.stage,
-        }
-        if event.stage in ("judge", "review"):
-            if self.ranking_panel is not None:
-                await self.ranking_panel.round_started(event.round)
-                self._refresh_judging()
-        else:  # a new round, or an moa layer: the proposers answer again
-            changes["slots"] = {p.model_name: "waiting" for p in self.panes.values()}
-            changes["judging"] = ""
-        self.status.update_info(**changes)
-
-    def _update_elapsed(self) -> None:
-        if self._started_at is not None:
-            self.status.update_info(elapsed=self.clock() - self._started_at)
-
-    async def _turn_started(self, event: TurnStarted) -> None:
-        self.running = True
-        self.view = None
-        self._started_at = self.clock()
-        self.query_one("#question", Static).update(plain(f"› {one_line(event.prompt)}"))
-        self._review_slots.clear()
-        for pane in self.panes.values():
-            pane.set_note("")
-        self.status.update_info(
-            history="", preview="", notice="", elapsed=0.0 if self.animate else None,
-            agreement=[], stopped_early=False, judging="",
-        )  # fmt: skip
-        self._refresh_totals(self._live_turn())
-        self.app.refresh_bindings()
-
-    def _turn_finished(self, event: TurnFinished) -> None:
-        self.running = False
-        for pane in self.panes.values():
-            pane.post_message(PaneEvent(event))
-        self._update_elapsed()
-        if not self.animate:
-            self.status.info.elapsed = None
-        self._refresh_totals(self._live_turn())
-        self.status.update_info(judging="", stage="")
-        if event.status == "failed":
-            reason = event.error or "the turn failed"
-            self.status.update_info(notice=reason, notice_severity="error")
-            notify_safe(self.app, reason, title="Turn failed", severity="error")
-        self.app.refresh_bindings()
-
-    # -- prompt ----------------------------------------------------------------------------------
-
-    @on(PromptSubmitted)
-    def _prompt_submitted(self, message: PromptSubmitted) -> None:
-        self.consensus_app.submit(message.text)
-
-    # -- tabs (narrow layout) --------------------------------------------------------------------
-
-    @on(Tabs.TabActivated, "#pane-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or event.tab.id is None:
-            return
-        pane_id = event.tab.id.removeprefix("tab-")
-        for pane in self.panes.values():
-            pane.set_class(pane.id == pane_id, "-tab-active")
-        panes = self.query_one("#panes")
-        panes.set_class(pane_id == "pane-aggregator", "-show-aggregator")
-        panes.set_class(pane_id == "ranking-panel", "-show-ranking")
-
-    # -- history ---------------------------------------------------------------------------------
-
-    def positions(self) -> Iterator[tuple[int, int]]:
-        """Every (turn, round) that can be shown, oldest first."""
-        for t, turn in enumerate(self.runner.session.turns):
-            if not turn.rounds:
-                yield (t, 0)
-            for r in range(len(turn.rounds)):
-                yield (t, r)
-
-    def latest(self) -> tuple[int, int]:
-        found = list(self.positions())
-        return found[-1] if found else (0, 0)
-
-    async def show_position(self, position: tuple[int, int]) -> None:
-        """Show one round of the history in every pane (settled, not streamed)."""
-        turns = self.runner.session.turns
-        if not turns:
-            return
-        t, r = position
-        turn = turns[t]
-        rnd: Round | None = turn.rounds[r] if r < len(turn.rounds) else None
-        live = position == self.latest()
-        self.view = None if live else position
-        for slot, pane in self.panes.items():
-            if rnd is None:
-                reply = None
-            elif slot == AGGREGATOR_SLOT:
-                reply = rnd.aggregate
-            else:
-                reply = rnd.reply_for(slot)
-            await pane.show_reply(reply, address=(t, r))
-            self._refresh_tab(pane)
-        total_rounds = max(len(turn.rounds), 1)
-        if AGGREGATOR_SLOT in self.panes:
-            final = rnd is not None and r == len(turn.rounds) - 1 and turn.status == "complete"
-            note = f"round {r + 1}/{total_rounds} aggregate" if total_rounds > 1 else ""
-            self.panes[AGGREGATOR_SLOT].set_note("" if final else note, final=final)
-        layer = rnd.layer if rnd is not None else None
-        for pane in self.model_panes():
-            pane.set_note(f"layer {layer}/{layer}" if layer and layer > 1 else "")
-        if self.ranking_panel is not None:
-            await self.ranking_panel.show_round(rnd, t, self.runner.session.id)
-        self.query_one("#question", Static).update(plain(f"› {one_line(turn.prompt)}"))
-        label = (
-            "" if live else f"Turn {t + 1}/{len(turns)} · Round {r + 1}/{total_rounds} (history)"
-        )
-        slots = {p.model_name: p.state for p in self.panes.values()}
-        agreements = [rn.agreement for rn in turn.rounds[1 : r + 1]]
-        last = r == len(turn.rounds) - 1 and turn.status == "complete"
-        stopped = last and len(turn.rounds) < self.runner.config.rounds
-        self.status.update_info(
-            history=label, round=(r + 1, total_rounds), stage="", slots=slots, preview="",
-            agreement=agreements, stopped_early=stopped, judging="",
-        )  # fmt: skip
-        self._refresh_totals(turn)
-        self.app.refresh_bindings()
-
-    async def action_history(self, kind: str, step: int) -> None:
-        """Step through rounds (`kind="round"`) or turns (`kind="turn"`)."""
-        if self.running:
-            notify_safe(self.app, "History is available once the round finishes.")
-            return
-        found = list(self.positions())
-        if not found:
-            notify_safe(self.app, "No history yet: ask something first.")
-            return
-        current = self.view or self.latest()
-        index = found.index(current) if current in found else len(found) - 1
-        if kind == "round":
-            index = min(max(index + step, 0), len(found) - 1)
-            target = found[index]
-        else:
-            turn = min(max(current[0] + step, 0), len(self.runner.session.turns) - 1)
-            target = [p for p in found if p[0] == turn][-1]
-        if target != current:
-            await self.show_position(target)
-
-    async def action_history_live(self) -> None:
-        """Back to the latest round."""
-        if self.view is not None and not self.running:
-            await self.show_position(self.latest())
-
-    # -- pane actions ----------------------------------------------------------------------------
+        return pane if pane is not None else self.pane_layout.default_pane()
 
     def action_focus_pane(self, number: int) -> None:
         """Focus pane `number` (1-based; the aggregator comes last)."""
-        panes = list(self.panes.values())
-        if not 1 <= number <= len(panes):
+        pane = self.pane_layout.numbered(number)
+        if pane is None:
             return
-        pane = panes[number - 1]
         if self.has_class("-narrow"):
-            self.query_one("#pane-tabs", Tabs).active = f"tab-{pane.id}"
+            self.pane_layout.activate_tab(tab_id(pane))
         pane.focus()
 
     def action_maximize_pane(self) -> None:
@@ -603,9 +317,10 @@ class MainScreen(Screen[None]):
             return
         panel.toggle_matrix()
         if self.has_class("-narrow"):
-            self.query_one("#pane-tabs", Tabs).active = RANKING_TAB
+            self.pane_layout.activate_tab(RANKING_TAB)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide the keys that would do nothing now (no ranking, not in history, nothing failed)."""
         if action == "toggle_matrix":
             return self.ranking_panel is not None
         if action == "history_live":

@@ -110,15 +110,19 @@ class JudgePane(VerticalScroll):
     def on_mount(self) -> None:
         self.refresh_title()
 
+    @property
+    def done_count(self) -> int:
+        """Calls that have ended, well or not."""
+        return sum(1 for c in self.calls.values() if c.state in ("done", "error"))
+
     def refresh_title(self) -> None:
         """'⚖ judge · round 2 · 4/6 done' (fixed words and numbers only)."""
         name = "judge" if self.kind == "judge" else "peer review"
-        done = sum(1 for c in self.calls.values() if c.state in ("done", "error"))
         parts = [f"⚖ {name}"]
         if self.round_label:
             parts.append(self.round_label)
         if self.calls:
-            parts.append(f"{done}/{len(self.calls)} done")
+            parts.append(f"{self.done_count}/{len(self.calls)} done")
         self.border_title = Content(" · ".join(parts))
 
     async def reset(self, round_label: str = "") -> None:

@@ -27,6 +27,7 @@ from contextlib import suppress
 from typing import ClassVar, Literal
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -62,15 +63,6 @@ STATE_ICONS: dict[str, str] = {
     "done": "✓",
     "error": "✗",
     "stopped": "■",
-}
-STATE_WORDS: dict[str, str] = {
-    "idle": "",
-    "waiting": "waiting",
-    "streaming": "streaming",
-    "retrying": "retrying",
-    "done": "done",
-    "error": "error",
-    "stopped": "stopped",
 }
 
 
@@ -157,7 +149,7 @@ class ModelPane(VerticalScroll, can_focus=True):
         """Text held in the live text went into the stream up to here: the live text drops it
         once an append covers it (so it never vanishes before the Markdown shows it)."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         # The reasoning box is mounted when a reply has reasoning (few do; fewer widgets make
         # the first frame sooner).
         yield ReplyMarkdown(id="reply-text")
@@ -176,18 +168,25 @@ class ModelPane(VerticalScroll, can_focus=True):
 
     # -- title and subtitle ----------------------------------------------------------------------
 
+    @property
+    def prefix(self) -> str:
+        """What the title and the tab start with: the pane's number, or Σ for the aggregator."""
+        return "Σ " if self.aggregator else f"{self.index} "
+
     def refresh_title(self) -> None:
         """Show the model name and state, e.g. "atlas ⠙ streaming" (never parsed as markup)."""
         if self.state == "streaming":
             icon = SPINNER[self.spinner_frame % len(SPINNER)]
         else:
             icon = STATE_ICONS[self.state]
-        word = self.retry_note if self.state == "retrying" else STATE_WORDS[self.state]
+        if self.state == "retrying":
+            word = self.retry_note  # says when and how often
+        else:
+            word = "" if self.state == "idle" else self.state
         if self.fast and self.state == "streaming":
             word += " · fast"
-        prefix = "Σ " if self.aggregator else f"{self.index} "
         parts: list[Content | tuple[str, str] | str] = [
-            (prefix, "dim"), plain(self.model_name), " ", (f"{icon} {word}".strip(), "italic")
+            (self.prefix, "dim"), plain(self.model_name), " ", (f"{icon} {word}".strip(), "italic")
         ]  # fmt: skip
         if self.final and self.state == "done":
             parts.append((" ★ final answer", "bold"))
@@ -306,7 +305,7 @@ class ModelPane(VerticalScroll, can_focus=True):
     async def add_delta(self, text: str, reasoning: str, *, sent_at: float | None = None) -> None:
         """Append streamed text (and reasoning) to the reply: into the Markdown stream, or the
         live text in fast mode."""
-        if self.state not in ("streaming",):
+        if self.state != "streaming":
             self._set_state("streaming")
         if reasoning:
             self.reasoning += reasoning

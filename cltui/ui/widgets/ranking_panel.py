@@ -7,6 +7,8 @@ session, through the same code, so both look alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -26,7 +28,11 @@ from cltui.ui.ranking_view import (
 from cltui.ui.widgets.judge_pane import CallKind, JudgePane
 from cltui.ui.widgets.ranking_table import RankingTable, short_name
 
-JUDGE_ROLES = frozenset({"judge", "reviewer"})
+
+def review_summary(review: Reply, orders: Mapping[str, Sequence[str]]) -> str:
+    """A council review's ranking in short names, 'cirrus > atlas > borealis' ('' if unread)."""
+    ranking = review_ranking(review, orders.get(review.model))
+    return " > ".join(short_name(m) for m in ranking) if ranking else ""
 
 
 class RankingPanel(Vertical):
@@ -43,22 +49,25 @@ class RankingPanel(Vertical):
         self.kind: CallKind = "judge" if strategy == "blender" else "reviewer"
         self.self_vote = self_vote
         self.round_index: int | None = None
+        self._table = RankingTable(id="ranking-table")
+        self._judges = JudgePane(self.kind, id="judge-pane")
 
     def compose(self) -> ComposeResult:
         yield Static("", id="ranking-title", markup=False)
-        yield RankingTable(id="ranking-table")
-        yield JudgePane(self.kind, id="judge-pane")
+        yield self._table
+        yield self._judges
 
     def on_mount(self) -> None:
         self._set_title("ranking: after the first round")
 
     @property
     def table(self) -> RankingTable:
-        return self.query_one(RankingTable)
+        return self._table
 
     @property
     def judges(self) -> JudgePane:
-        return self.query_one(JudgePane)
+        """The judge calls or reviews (asked on every streamed token of one)."""
+        return self._judges
 
     def _set_title(self, text: str) -> None:
         self.query_one("#ranking-title", Static).update(Content(text))
@@ -99,8 +108,7 @@ class RankingPanel(Vertical):
         summary = ""
         if reply.role == "reviewer" and reply.done and rnd is not None:
             orders = review_orders(sid, turn, rnd.index, ok_labels(rnd), self.self_vote)
-            ranking = review_ranking(reply, orders.get(reply.model))
-            summary = " > ".join(short_name(m) for m in ranking) if ranking else ""
+            summary = review_summary(reply, orders)
         self.judges.finished(slot, reply, summary)
 
     def ranking_ready(self, rnd: Round, turn: int, session_id: str) -> None:
@@ -137,9 +145,7 @@ class RankingPanel(Vertical):
             for review in rnd.reviews:
                 if review.role != "reviewer":
                     continue
-                ranking = review_ranking(review, orders.get(review.model))
-                summary = " > ".join(short_name(m) for m in ranking) if ranking else ""
-                self.judges.finished(review.model, review, summary)
+                self.judges.finished(review.model, review, review_summary(review, orders))
         self.judges.refresh_title()
         if rnd.ranking:
             self.ranking_ready(rnd, turn, session_id)
