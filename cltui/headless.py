@@ -175,6 +175,10 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
         )
     if runner.path is not None:
         sys.stderr.write(f"saved: {runner.path}\n")
+        if turn is not None and turn.status != "complete":
+            sys.stderr.write(
+                f"to try again from where it stopped: cltui run --resume {runner.path}\n"
+            )
     if turn is None:
         return EXIT_OK
     return EXIT_OK if turn.status == "complete" else EXIT_FAILED

@@ -222,7 +222,7 @@ async def test_resume_plain_chat_after_cancel() -> None:
 
 async def test_resume_without_an_interrupted_turn_is_refused() -> None:
     engine = ConsensusEngine(consensus_config(), ScriptedBackend().backend_for)
-    with pytest.raises(RuntimeError, match="no interrupted turn"):
+    with pytest.raises(RuntimeError, match="no unfinished turn"):
         await engine.resume()
 
 
@@ -233,7 +233,7 @@ async def test_retrying_a_failed_model_lets_a_failed_turn_be_finished() -> None:
         consensus_config(iterations=0, quorum=2), backend.backend_for, sinks=[log]
     )
     turn = await engine.run_turn("Q")
-    assert turn.status == "failed" and not engine.can_resume
+    assert turn.status == "failed" and engine.can_resume  # failed turns can be taken up again
     log.clear()
 
     reply = await engine.retry_reply(0, 0, "m/b")
@@ -268,3 +268,18 @@ async def test_retry_in_an_improvement_round_uses_that_rounds_messages() -> None
     assert reply.status == "ok"
     assert backend.messages_for("m/a", 2) == backend.messages_for("m/a", 1)
     assert turn.status == "complete"
+
+
+async def test_a_turn_whose_aggregator_failed_is_resumed_without_redoing_the_answers() -> None:
+    backend = ScriptedBackend()
+    backend.once("m/agg", ProviderDownError("the aggregator is down"))
+    engine = ConsensusEngine(consensus_config(iterations=0), backend.backend_for)
+    turn = await engine.run_turn("Q")
+    assert turn.status == "failed" and engine.session.status == "failed"
+    assert engine.can_resume
+
+    finished = await engine.resume()
+
+    assert finished.status == "complete" and engine.session.status == "complete"
+    assert finished.final == "m/agg answer 2"
+    assert backend.models_called() == ["m/a", "m/b", "m/agg", "m/agg"]

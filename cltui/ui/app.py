@@ -244,7 +244,7 @@ class ConsensusApp(App[int]):
         if self.running:
             return
         if not self.runner.can_resume:
-            notify_safe(self, "There is no interrupted round to resume.")
+            notify_safe(self, "There is no unfinished round to resume.")
             return
         self._worker = self.drive(None)
         self.refresh_bindings()
@@ -279,7 +279,7 @@ class ConsensusApp(App[int]):
             return
         self.run_worker(self._switch_runner(runner), group="switch")
         if runner.can_resume:
-            notify_safe(self, "This session has an interrupted round: ctrl+r finishes it.")
+            notify_safe(self, "This session has an unfinished round: ctrl+r finishes it.")
 
     def action_new_session(self) -> None:
         if self._busy(CANCEL_FIRST):

@@ -22,7 +22,8 @@ def consensus_commands(app: ConsensusApp, screen: MainScreen) -> Iterator[System
     yield SystemCommand("Send prompt", "Send the text in the prompt box", app.submit_prompt_box)
     yield SystemCommand("Cancel round", "Stop the running round; partial text is saved",
                         app.action_cancel_round)  # fmt: skip
-    yield SystemCommand("Resume round", "Finish an interrupted round", app.action_resume_round)
+    yield SystemCommand("Resume round", "Finish an interrupted or failed round",
+                        app.action_resume_round)  # fmt: skip
     yield SystemCommand("Maximise pane", "Show the focused pane full screen (again to restore)",
                         screen.action_maximize_pane)  # fmt: skip
     yield SystemCommand("Copy pane", "Copy the focused pane's text to the clipboard",

@@ -254,7 +254,12 @@ class EventRouter:
         if event.status == "failed":
             reason = event.error or "the turn failed"
             screen.status.update_info(notice=reason, notice_severity="error")
-            notify_safe(screen.app, reason, title="Turn failed", severity="error")
+            notify_safe(
+                screen.app,
+                f"{reason}\n\nctrl+r tries again from where it stopped.",
+                title="Turn failed",
+                severity="error",
+            )
         screen.app.refresh_bindings()
 
     def _settle_slot_states(self) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from cltui.core.config import ConfigError, ConsensusConfig
 from cltui.core.config_choice import choose_config
 from cltui.core.paths import sessions_dir as resolve_sessions_dir
+from cltui.core.providers.keys import find_missing_key
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.ui.bridge import Runner, RunnerSource
 from cltui.ui.render_load import RENDER_ENV, parse_render_mode
@@ -34,18 +35,10 @@ def missing_key_notice(
     config: ConsensusConfig, api_keys: Mapping[str, str], environ: Mapping[str, str]
 ) -> str | None:
     """A notice when a model needs a key that is nowhere to be found, else None."""
-    for model in config.all_models():
-        provider = config.provider_for(model)
-        if provider.kind == "demo" or not provider.api_key_env:
-            continue
-        if environ.get(provider.api_key_env) or api_keys.get(provider.name):
-            continue
-        return (
-            f"No API key for {provider.name}: set {provider.api_key_env} (or add it under "
-            f"[providers.{provider.name}] in the settings), or try `cltui --demo` offline. "
-            "Model calls will fail until then."
-        )
-    return None
+    missing = find_missing_key(config, api_keys, environ)
+    if missing is None:
+        return None
+    return f"{missing}. Model calls will fail until then."
 
 
 def prepare_app(args: argparse.Namespace) -> ConsensusApp:
@@ -93,7 +86,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     except (SessionError, OSError) as error:
         raise LaunchError(str(error)) from None
     if runner.can_resume:
-        notices.append("This session has an interrupted round: ctrl+r finishes it.")
+        notices.append("This session has an unfinished round: ctrl+r finishes it.")
     render, render_notice = parse_render_mode(os.environ.get(RENDER_ENV))
     if render_notice:
         notices.append(render_notice)

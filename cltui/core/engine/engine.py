@@ -30,7 +30,9 @@ from cltui.core.sessions.safe_text import title_from_prompt
 
 logger = logging.getLogger(__name__)
 
-RESUMABLE: tuple[SessionStatus, ...] = ("running", "interrupted")
+RESUMABLE: tuple[SessionStatus, ...] = ("running", "interrupted", "failed")
+"""A failed turn can be taken up again too: what failed is often passing (a provider down, a
+key added since), and resuming keeps every good reply and redoes only the rest."""
 
 
 class ConsensusEngine:
@@ -102,7 +104,7 @@ class ConsensusEngine:
     async def resume(self) -> Turn:
         """Finish the last turn where it was cut off, keeping every good reply it has."""
         if not self.can_resume:
-            raise RuntimeError("there is no interrupted turn to resume")
+            raise RuntimeError("there is no unfinished turn to resume")
         with self._claim():
             return await self._drive(len(self.session.turns) - 1)
 
