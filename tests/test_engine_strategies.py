@@ -193,8 +193,13 @@ async def test_a_failed_judge_call_is_no_decision_and_the_round_goes_on() -> Non
 
     assert turn.status == "complete"
     verdicts = sorted(j.verdict for j in turn.rounds[0].judgements)
-    assert verdicts == ["first", "unparsed"]
+    assert verdicts == ["failed", "first"]
     assert len(backend.requests_for(JUDGE)) == 2  # a failed call is not retried for a verdict
+    # A failed comparison decides nothing: the one good verdict alone ranks the answers.
+    (failed,) = [j for j in turn.rounds[0].judgements if j.verdict == "failed"]
+    winner = failed.second  # the other order was judged, with the first shown ('A') winning
+    ranking = [(e["model"], e["wins"], e["losses"]) for e in turn.rounds[0].ranking]
+    assert ranking == [(winner, 1, 0), (failed.first, 0, 1)]
 
 
 async def test_blender_with_one_good_candidate_skips_judging() -> None:

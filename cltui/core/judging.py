@@ -6,7 +6,12 @@ second) often enough to flip a verdict; scoring both orders cancels that positio
 prompt asks for one machine-readable line at the end, and `parse_verdict` reads it back from the
 messy text real models write (Markdown, reasoning, restatements). When the answer cannot be read
 the caller asks once more with `retry_messages`; what still cannot be read counts as `unparsed`,
-which ranking treats as no decision rather than guessing.
+which ranking treats as no decision rather than guessing. A comparison whose call failed (no
+answer came back) is `failed`: also no decision, but one worth asking again when the turn is
+resumed, where asking an answered-but-unreadable comparison again would only repeat it.
+
+In a follow-up turn the judge gets the conversation so far before the comparison, as the
+proposers and the aggregator do, so it can tell which answer fits what was said before.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from typing import Literal, get_args
 
 from cltui.core.messages import ChatMessage
 
-Verdict = Literal["first", "second", "both_good", "both_bad", "unparsed"]
+Verdict = Literal["first", "second", "both_good", "both_bad", "unparsed", "failed"]
+"""What a comparison decided. `parse_verdict` gives the first five; `failed` marks a comparison
+whose judge call ended without an answer, which a resumed round judges again."""
 VERDICTS: tuple[str, ...] = get_args(Verdict)
+FAILED: Verdict = "failed"
 
 JUDGE_SYSTEM = (
     "You are an impartial judge comparing two responses to the same question. Decide which one "
@@ -53,15 +61,28 @@ def _block(tag: str, text: str, tags: Sequence[str]) -> str:
     return f"<{tag}>\n{text}\n</{tag}>"
 
 
-def judge_messages(question: str, first: str, second: str) -> list[ChatMessage]:
+CONVERSATION_NOTE = (
+    "The messages above are the conversation so far; the question below is its latest message. "
+    "Judge the responses as replies to it in that context.\n\n"
+)
+"""Opens the comparison request in a follow-up turn, so the judge or reviewer reads the earlier
+turns as context rather than as something to evaluate."""
+
+
+def judge_messages(
+    question: str, first: str, second: str, history: Sequence[ChatMessage] = ()
+) -> list[ChatMessage]:
     """The judge's messages for one ordered comparison: `first` is shown as Response A.
 
-    The texts sit inside <question>, <response_a> and <response_b> tags, and any such tag inside
+    `history` is the conversation so far (earlier turns as user/assistant pairs); it comes
+    between the instructions and the comparison request, which stays the last message. The
+    texts sit inside <question>, <response_a> and <response_b> tags, and any such tag inside
     them is defused, so an answer cannot close its block and pose as the other one.
     """
     tags = ("question", "response_a", "response_b")
+    opening = CONVERSATION_NOTE if history else ""
     user = (
-        "Question:\n"
+        f"{opening}Question:\n"
         f"{_block('question', question, tags)}\n\n"
         "Response A:\n"
         f"{_block('response_a', first, tags)}\n\n"
@@ -69,7 +90,7 @@ def judge_messages(question: str, first: str, second: str) -> list[ChatMessage]:
         f"{_block('response_b', second, tags)}\n\n"
         "Compare Response A and Response B, then end with the verdict line."
     )
-    return [ChatMessage("system", JUDGE_SYSTEM), ChatMessage("user", user)]
+    return [ChatMessage("system", JUDGE_SYSTEM), *history, ChatMessage("user", user)]
 
 
 def retry_prompt() -> ChatMessage:

@@ -226,11 +226,11 @@ def call_estimates(
                 prompt = _plus(own(model), feedback, references)
                 calls.append(CallEstimate(model, prompt, _completion(model)))
         if plan.judge and config.judge is not None:
-            overhead = _tokens(len(JUDGE_SYSTEM)) + question
+            overhead = _tokens(len(JUDGE_SYSTEM) + history_chars) + question
             read = (overhead + round(2 * mean_answer[0]), overhead + round(2 * mean_answer[1]))
             calls += [CallEstimate(config.judge, read, _completion(config.judge))] * plan.judge
         if plan.reviewers:
-            overhead = _tokens(len(COUNCIL_SYSTEM)) + question
+            overhead = _tokens(len(COUNCIL_SYSTEM) + history_chars) + question
             read = _plus(answers, (overhead, overhead))
             calls += [CallEstimate(model, read, _completion(model)) for model in proposers]
         fused = min(config.top_k, n) if plan.strategy == "blender" else n

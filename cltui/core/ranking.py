@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cltui.core.judging import Verdict
+from cltui.core.judging import CONVERSATION_NOTE, Verdict
 from cltui.core.messages import ChatMessage
 from cltui.core.session import Judgement
 
@@ -66,9 +66,9 @@ def max_wins(candidates: Sequence[str], judgements: Iterable[JudgementLike]) -> 
 
     Each judgement is (first, second, verdict), a `Judgement` or a tuple, normally every pair in
     both orders. 'first' is a win for `first` and a loss for `second`, 'second' the reverse;
-    'both_good', 'both_bad' and 'unparsed' count as neither, since they do not say which answer
-    is better. In matrix form: s_i = sum_j (M[i][j] - M[j][i]), M[i][j] = +1, -1 or 0 for i shown
-    first against j.
+    'both_good', 'both_bad', 'unparsed' and 'failed' (the judge call gave no answer) count as
+    neither, since they do not say which answer is better. In matrix form:
+    s_i = sum_j (M[i][j] - M[j][i]), M[i][j] = +1, -1 or 0 for i shown first against j.
 
     Best first. Equal scores are broken by more wins (a candidate that won and lost more was
     judged decisively more often), then by the original candidate order; ranks stay strictly
@@ -162,7 +162,7 @@ def bubble_best_from(
     candidates: Sequence[str], verdicts: Mapping[tuple[str, str], str]
 ) -> tuple[str, list[Judgement]]:
     """`bubble_best` over known verdicts, keyed by (first, second): for replaying recorded
-    judgements and for tests. A missing pair counts as 'unparsed'."""
+    judgements and for tests. A missing pair counts as 'unparsed' (no decision)."""
     if not candidates:
         raise ValueError("bubble_best needs at least one candidate")
     champion = candidates[0]
@@ -192,17 +192,22 @@ COUNCIL_SYSTEM = (
 )
 
 
-def council_messages(question: str, answers: Sequence[tuple[str, str]]) -> list[ChatMessage]:
+def council_messages(
+    question: str, answers: Sequence[tuple[str, str]], history: Sequence[ChatMessage] = ()
+) -> list[ChatMessage]:
     """A reviewer's messages: the question and the answers as Response 1..N.
 
     `answers` is (model, text) in the order to show them (the caller shuffles it per reviewer
     with `shuffle_for`); the models are never shown, only the position numbers, which
     `parse_council_ranking` returns. Texts are fenced like the judge's, so one answer cannot
-    close its block and pose as another.
+    close its block and pose as another. `history` is the conversation so far (earlier turns
+    as user/assistant pairs), placed between the instructions and the ranking request, which
+    stays the last message, as with the judge.
     """
     numbered = [f"response_{i}" for i in range(1, len(answers) + 1)]
     tags = ("question", *numbered)
-    parts = [f"Question:\n{_fenced('question', question, tags)}"]
+    opening = CONVERSATION_NOTE if history else ""
+    parts = [f"{opening}Question:\n{_fenced('question', question, tags)}"]
     for tag, (_, text) in zip(numbered, answers, strict=True):
         number = tag.removeprefix("response_")
         parts.append(f"Response {number}:\n{_fenced(tag, text, tags)}")
@@ -211,7 +216,8 @@ def council_messages(question: str, answers: Sequence[tuple[str, str]]) -> list[
         f"Review the {len(answers)} responses, then end with the ranking line "
         f"(e.g. 'Ranking: {order}' if that were your order)."
     )
-    return [ChatMessage("system", COUNCIL_SYSTEM), ChatMessage("user", "\n\n".join(parts))]
+    user = ChatMessage("user", "\n\n".join(parts))
+    return [ChatMessage("system", COUNCIL_SYSTEM), *history, user]
 
 
 def _fenced(tag: str, text: str, tags: Sequence[str]) -> str:

@@ -66,7 +66,8 @@ class Judgement:
     first: str
     second: str
     verdict: str
-    """'first', 'second', 'both_good', 'both_bad' or 'unparsed'."""
+    """'first', 'second', 'both_good', 'both_bad', 'unparsed' (answered, no readable verdict) or
+    'failed' (the judge call got no answer; judged again on resume)."""
     raw: str = ""
 
 

@@ -135,6 +135,9 @@ class Prompt:
     full_text: str
     references: str | None = None
     """Earlier answers shown in a system message (a later Mixture-of-Agents layer)."""
+    request: str = ""
+    """The last user message: what a judge or reviewer is asked to compare, read on its own so
+    the earlier turns of the conversation before it are never taken for the answers."""
 
     @classmethod
     def of(cls, messages: Sequence[dict[str, str]]) -> Prompt:
@@ -157,7 +160,9 @@ class Prompt:
         if consensus_at is not None:
             consensus = contents[consensus_at][len(CONSENSUS_PREFIX) :]
         question = _question(contents, roles, block_at, consensus_at)
-        return cls(question, tuple(blocks), consensus, "\n".join(contents), references)
+        users = [c for c, r in zip(contents, roles, strict=True) if r == "user"]
+        request = users[-1] if users else "\n".join(contents)
+        return cls(question, tuple(blocks), consensus, "\n".join(contents), references, request)
 
     @property
     def guidance(self) -> str | None:
@@ -186,13 +191,13 @@ def _question(
 
 
 def asks_for_verdict(prompt: Prompt) -> bool:
-    """A pairwise judge prompt: compare Response A with Response B."""
-    return "Response A" in prompt.full_text and "Response B" in prompt.full_text
+    """A pairwise judge prompt: the request compares Response A with Response B."""
+    return "Response A" in prompt.request and "Response B" in prompt.request
 
 
 def asks_for_ranking(prompt: Prompt) -> bool:
-    """A peer-review prompt: rank the anonymised Responses 1..N."""
-    text = prompt.full_text
+    """A peer-review prompt: the request ranks the anonymised Responses 1..N."""
+    text = prompt.request
     return "Response 1" in text and "Response 2" in text and "rank" in text.lower()
 
 
@@ -699,7 +704,7 @@ def _tagged(text: str, tag: str) -> str | None:
 def verdict(prompt: Prompt, style: str = "judge") -> str:
     """A pairwise judgement that looks at the two answers and ends with the verdict line; the
     same pair gets the same preference in either order, so there is no position bias."""
-    text = prompt.full_text
+    text = prompt.request
     first = _tagged(text, "response_a")
     second = _tagged(text, "response_b")
     if first is None or second is None:
@@ -722,7 +727,7 @@ def verdict(prompt: Prompt, style: str = "judge") -> str:
 
 def ranking(prompt: Prompt, style: str = "judge") -> str:
     """A peer review of Responses 1..N: a line about each, then the ranking line."""
-    text = prompt.full_text
+    text = prompt.request
     numbers = sorted({int(n) for n in re.findall(r"Response (\d+)", text)})
     numbers = [n for n in numbers if 0 < n <= 50] or [1, 2]
     features = {}

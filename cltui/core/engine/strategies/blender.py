@@ -9,9 +9,12 @@ aggregate.
 
 Judge calls run together (the provider's concurrency limit paces them). Each is shown under the
 slot `judge:<first>|<second>` and kept in `Round.reviews`; its verdict is recorded as a
-`Judgement`. An answer without a readable verdict is asked once more for the verdict line alone;
-if it still can't be read, or the call failed, the verdict is 'unparsed', which ranks as no
-decision. A resumed round judges only the pairs that have no judgement yet.
+`Judgement`. In a follow-up turn the judge sees the conversation so far before the comparison.
+An answer without a readable verdict is asked once more for the verdict line alone; if it still
+can't be read the verdict is 'unparsed'. A call (or that second ask) that ended without an answer
+is 'failed'. Both rank as no decision, but a resumed round judges again exactly the pairs that
+failed or were never judged, and keeps every answered one: asking an unreadable judge again
+would only repeat it, while a failed call often just met a passing provider error.
 """
 
 from __future__ import annotations
@@ -25,7 +28,14 @@ from cltui.core.engine.prompts import ranked_aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
 from cltui.core.events import JUDGE_SLOT, JudgementMade, RankingReady
-from cltui.core.judging import Verdict, judge_messages, ordered_pairs, parse_verdict, retry_messages
+from cltui.core.judging import (
+    FAILED,
+    Verdict,
+    judge_messages,
+    ordered_pairs,
+    parse_verdict,
+    retry_messages,
+)
 from cltui.core.ranking import RankEntry, bubble_best, max_wins
 from cltui.core.session import Judgement, Reply, Round
 
@@ -81,7 +91,7 @@ class BlenderStrategy(RoundsStrategy):
     ) -> list[RankEntry]:
         """Judge every ordered pair not judged yet, all at once, then rank by MaxWins."""
         pairs = ordered_pairs(labels)
-        done = {(j.first, j.second) for j in rnd.judgements}
+        done = {(j.first, j.second) for j in rnd.judgements if settled(j)}
         async with asyncio.TaskGroup() as group:
             for first, second in pairs:
                 if (first, second) not in done:
@@ -98,7 +108,7 @@ class BlenderStrategy(RoundsStrategy):
 
         async def compare(first: str, second: str) -> Judgement:
             known = _judgement_of(rnd, first, second)
-            if known is not None:
+            if known is not None and settled(known):
                 return known
             return await self._judge(ctx, rnd, first, second, texts)
 
@@ -115,21 +125,23 @@ class BlenderStrategy(RoundsStrategy):
     async def _judge(
         self, ctx: TurnContext, rnd: Round, first: str, second: str, texts: dict[str, str]
     ) -> Judgement:
-        """One judge call (plus one retry for an unreadable verdict), recorded and reported."""
+        """One judge call (plus one retry for an unreadable verdict), recorded and reported.
+
+        The judgement replaces the pair's earlier failed one, so a round holds one per pair.
+        """
         slot = judge_slot(first, second)
-        messages = tuple(judge_messages(ctx.prompt, texts[first], texts[second]))
+        messages = tuple(judge_messages(ctx.prompt, texts[first], texts[second], ctx.history))
         reply = await self._call_judge(ctx, rnd, Call(slot, self.judge, "judge", messages))
-        verdict: Verdict = parse_verdict(reply.content) if reply.done else "unparsed"
+        verdict: Verdict = parse_verdict(reply.content) if reply.done else FAILED
         raw = reply.content
         if reply.done and verdict == "unparsed":
             again = tuple(retry_messages(messages, reply.content))
             retry = await self._call_judge(ctx, rnd, Call(slot, self.judge, "judge", again))
-            if retry.done:
-                verdict = parse_verdict(retry.content)
+            verdict = parse_verdict(retry.content) if retry.done else FAILED
             if retry.content:
                 raw += RETRY_SEPARATOR + retry.content
         judgement = Judgement(first, second, verdict, raw)
-        rnd.judgements.append(judgement)
+        _record(rnd, judgement)
         ctx.emit(JudgementMade(ctx.turn_index, rnd.index, judgement))
         return judgement
 
@@ -137,5 +149,26 @@ class BlenderStrategy(RoundsStrategy):
         return await run_call(ctx, rnd.index, call, lambda _call, reply: rnd.reviews.append(reply))
 
 
+def settled(judgement: Judgement) -> bool:
+    """Whether the pair was answered, so a resumed round keeps its judgement.
+
+    Not settled: a 'failed' judgement, and an 'unparsed' one with no text at all, which is
+    how a failed call was recorded before 'failed' existed (an answered call always has text,
+    since an empty answer counts as a failed call).
+    """
+    if judgement.verdict == FAILED:
+        return False
+    return not (judgement.verdict == "unparsed" and not judgement.raw)
+
+
 def _judgement_of(rnd: Round, first: str, second: str) -> Judgement | None:
     return next((j for j in rnd.judgements if (j.first, j.second) == (first, second)), None)
+
+
+def _record(rnd: Round, judgement: Judgement) -> None:
+    """Add the judgement to the round, in place of an earlier one of the same pair."""
+    for i, existing in enumerate(rnd.judgements):
+        if (existing.first, existing.second) == (judgement.first, judgement.second):
+            rnd.judgements[i] = judgement
+            return
+    rnd.judgements.append(judgement)

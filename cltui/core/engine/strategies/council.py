@@ -2,9 +2,10 @@
 
 Each round: the proposers answer (as in `iterative`); every model that answered reviews the
 answers, anonymised as Response 1..N and shuffled differently for each reviewer (the same order
-again on resume), its own answer left out when `self_vote` is off; each review's ranking line is
-read back and the rankings are averaged (mean rank, 1 is best); the aggregator gets all answers
-best first with the scores and writes the round's aggregate.
+again on resume), its own answer left out when `self_vote` is off; in a follow-up turn the
+reviewer sees the conversation so far first. Each review's ranking line is read back and the
+rankings are averaged (mean rank, 1 is best); the aggregator gets all answers best first with
+the scores and writes the round's aggregate.
 
 A reviewer that would see fewer than two answers is not asked. A review whose ranking can't be
 read counts for nothing. A reviewer's call is shown in its own model's slot with the role
@@ -108,7 +109,8 @@ class CouncilStrategy(RoundsStrategy):
     def _review_call(
         self, ctx: TurnContext, model: ModelSpec, order: list[str], texts: Mapping[str, str]
     ) -> Call:
-        messages = council_messages(ctx.prompt, [(label, texts[label]) for label in order])
+        shown = [(label, texts[label]) for label in order]
+        messages = council_messages(ctx.prompt, shown, ctx.history)
         return Call(model.name, model, "reviewer", tuple(messages))
 
 
