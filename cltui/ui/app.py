@@ -31,6 +31,7 @@ from cltui.ui.screens.confirm import ConfirmScreen
 from cltui.ui.screens.help import HelpScreen
 from cltui.ui.screens.main import MainScreen
 from cltui.ui.screens.session_picker import SessionPicker
+from cltui.ui.session_export import export_path, latest_final_answer, write_markdown_export
 from cltui.ui.themes import DEFAULT_DARK, load_all_themes
 from cltui.ui.widgets.prompt_input import PromptInput
 
@@ -256,6 +257,29 @@ class ConsensusApp(App[int]):
             notify_safe(self, f"Could not save: {error}", severity="error")
             return
         notify_safe(self, f"Saved to {path}." if path else "This session is not saved to disk.")
+
+    def action_export_session(self) -> None:
+        """Write the session as Markdown beside its file (a snapshot, even mid-round)."""
+        session = self.runner.session
+        if not session.turns:
+            notify_safe(self, "Nothing to export yet: ask something first.")
+            return
+        path = export_path(self.runner.path, self.source.sessions_dir, session)
+        try:
+            write_markdown_export(session, path)
+        except OSError as error:
+            notify_safe(self, f"Could not export: {error}", severity="error")
+            return
+        notify_safe(self, f"Exported to {path}.")
+
+    def action_copy_final_answer(self) -> None:
+        """Copy the latest turn's final answer (OSC 52)."""
+        answer = latest_final_answer(self.runner.session)
+        if not answer:
+            notify_safe(self, "There is no final answer yet.")
+            return
+        self.copy_to_clipboard(answer)
+        notify_safe(self, f"Copied the final answer ({len(answer)} characters).")
 
     def action_open_session(self) -> None:
         if self._busy(CANCEL_FIRST):

@@ -51,6 +51,10 @@ def consensus_commands(app: ConsensusApp, screen: MainScreen) -> Iterator[System
                             "Ranking table ⇄ the verdict matrix (judge) or each reviewer's places",
                             screen.action_toggle_matrix)  # fmt: skip
     yield SystemCommand("Save session", "Write the session file now", app.action_save_session)
+    yield SystemCommand("Export as Markdown", "Write the session as a Markdown file beside it",
+                        app.action_export_session)  # fmt: skip
+    yield SystemCommand("Copy final answer", "Copy the latest question's final answer",
+                        app.action_copy_final_answer)  # fmt: skip
     yield SystemCommand("Open session", "Pick a saved session to resume", app.action_open_session)
     yield SystemCommand("New session", "Start a new conversation", app.action_new_session)
     yield SystemCommand("Help", "Keys and what the panes mean", app.action_help)

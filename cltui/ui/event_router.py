@@ -29,9 +29,10 @@ from cltui.core.preview import planned_calls
 from cltui.core.session import Round, Turn
 from cltui.ui.history_cursor import aggregate_note
 from cltui.ui.messages import EngineEvent, PaneEvent
+from cltui.ui.pane_state import reply_state
 from cltui.ui.ranking_view import is_review_call, judge_slot_of
 from cltui.ui.safe_text import notify_safe
-from cltui.ui.widgets.model_pane import ModelPane, reply_state
+from cltui.ui.widgets.model_pane import ModelPane
 
 if TYPE_CHECKING:
     from cltui.ui.screens.main import MainScreen

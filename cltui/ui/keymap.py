@@ -13,6 +13,8 @@ APP_BINDINGS: list[Binding] = [
     Binding("escape", "cancel_round", "Cancel", id="consensus.cancel"),
     Binding("ctrl+r", "resume_round", "Resume round", id="consensus.resume"),
     Binding("ctrl+s", "save_session", "Save", show=False, id="session.save"),
+    # Not ctrl+e: in the prompt box that moves to the end of the line.
+    Binding("ctrl+g", "export_session", "Export Markdown", show=False, id="session.export"),
     Binding("ctrl+o", "open_session", "Open", id="session.open"),
     Binding("ctrl+n", "new_session", "New", show=False, id="session.new"),
     Binding("ctrl+t", "switch_theme", "Theme", show=False, id="app.theme"),

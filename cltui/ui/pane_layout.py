@@ -20,10 +20,11 @@ from textual.widgets import Tab, Tabs
 from cltui.core.config import ConsensusConfig
 from cltui.core.events import AGGREGATOR_SLOT
 from cltui.ui.history_cursor import ShownRound
+from cltui.ui.pane_state import STATE_ICONS
 from cltui.ui.ranking_view import RANKING_STRATEGIES
 from cltui.ui.render_load import RenderLoad
 from cltui.ui.safe_text import one_line, plain
-from cltui.ui.widgets.model_pane import STATE_ICONS, ModelPane
+from cltui.ui.widgets.model_pane import ModelPane
 
 if TYPE_CHECKING:
     from cltui.ui.widgets.ranking_panel import RankingPanel

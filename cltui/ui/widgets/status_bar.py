@@ -16,8 +16,8 @@ from textual.widget import Widget
 
 from cltui.core.agreement import sparkline
 from cltui.core.costs import Totals, format_cost, format_tokens
+from cltui.ui.pane_state import SPINNER, STATE_ICONS
 from cltui.ui.safe_text import one_line, plain
-from cltui.ui.widgets.model_pane import SPINNER, STATE_ICONS
 
 STATE_STYLES = {
     "done": "$success",
