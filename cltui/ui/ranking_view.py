@@ -23,10 +23,14 @@ VERDICT_CELLS: dict[str, str] = {
     "both_good": "=",
     "both_bad": "✗",
     "unparsed": "?",
+    "failed": "!",
 }
 """Matrix cells: the row candidate was shown as Response A, the column one as B."""
 
-MATRIX_LEGEND = "row shown as A, column as B: A/B won · = both good · ✗ both bad · ? unread"
+MATRIX_LEGEND = (
+    "row shown as A, column as B: A/B won · = both good · ✗ both bad · ? unread"
+    " · ! judge call failed"
+)
 
 REVIEW_ROLES = frozenset({"judge", "reviewer"})
 """Roles of the calls the ranking panel shows (the judge's, and council reviews)."""
@@ -61,7 +65,8 @@ def verdict_text(judgement: Judgement) -> str:
         return judgement.first
     if judgement.verdict == "second":
         return judgement.second
-    return {"both_good": "both good", "both_bad": "both bad"}.get(judgement.verdict, "unread")
+    words = {"both_good": "both good", "both_bad": "both bad", "failed": "call failed"}
+    return words.get(judgement.verdict, "unread")
 
 
 def review_orders(

@@ -173,8 +173,8 @@ class JudgePane(VerticalScroll):
 
     def verdict(self, slot: str, judgement: Judgement) -> None:
         call = self.calls.get(slot)
-        if call is None:
-            return
+        if call is None or judgement.verdict == "failed":
+            return  # the line keeps the provider's error
         words = verdict_text(judgement)
         if judgement.verdict in ("first", "second"):
             letter = "A" if judgement.verdict == "first" else "B"

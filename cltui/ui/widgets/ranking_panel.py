@@ -137,8 +137,9 @@ class RankingPanel(Vertical):
             for judgement in rnd.judgements:
                 slot = judge_slot_of(judgement)
                 call = self.judges.call_for(slot, "", "judge")
-                call.state = "done" if judgement.verdict != "unparsed" else "error"
-                call.error = "no readable verdict"
+                failed = judgement.verdict == "failed"
+                call.state = "error" if failed or judgement.verdict == "unparsed" else "done"
+                call.error = "the judge call failed" if failed else "no readable verdict"
                 self.judges.verdict(slot, judgement)
         else:
             orders = review_orders(session_id, turn, rnd.index, ok_labels(rnd), self.self_vote)
