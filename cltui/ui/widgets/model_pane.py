@@ -135,11 +135,6 @@ class ModelPane(VerticalScroll, can_focus=True):
         return self.streamer.live
 
     @property
-    def _live_from(self) -> int:
-        """Where the live text's part of the reply starts (the streaming benchmark reads it)."""
-        return self.streamer.ledger.live_from
-
-    @property
     def retryable(self) -> bool:
         """Failed replies can be asked again."""
         return self.state == "error" and self.address is not None
