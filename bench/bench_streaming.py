@@ -21,8 +21,10 @@ yielded. Each pane records, over time, how much of its text is on screen:
 - Markdown (the default): every `Markdown.append` the pane's stream makes (and the final
   `update`) records, when it has finished mounting, the length of the source it covers; that text
   counts as displayed at the next frame the screen composes after it (`App._display`).
-- Fast mode: the `LiveText`'s `render_line`, called when the compositor draws the widget for a
-  frame, marks everything appended to it so far as displayed at that moment.
+- Fast mode: the `FastText`'s `render_line`, called when the compositor draws a line of the
+  view for a frame, marks everything appended to it so far as displayed at that moment, while
+  the view keeps the end of the text in sight. The same goes for the `LiveText` below the
+  Markdown (a block still being written), which shows the text from the ledger's `live_from`.
 
 A token's lag is the time its last character is first displayed minus its emit time: engine,
 bridge, both message queues, the pane, the Markdown parse and mount, and the frame are all
@@ -62,6 +64,7 @@ from cltui.core.runner import ConsensusRunner
 from cltui.ui.app import ConsensusApp
 from cltui.ui.bridge import RunnerSource
 from cltui.ui.render_load import RenderMode
+from cltui.ui.widgets.fast_text import FastText
 from cltui.ui.widgets.live_text import LiveText
 from cltui.ui.widgets.model_pane import ModelPane
 from cltui.ui.widgets.reply_markdown import ReplyMarkdown
@@ -160,26 +163,30 @@ class Shown:
     """What one pane had on screen over time, on either path."""
 
     live: list[tuple[float, int, int]] = field(default_factory=list)
-    """(frame drawn, start, end): the live text showed the pane's text[start:end]."""
+    """(frame drawn, start, end): the live text or the fast view showed the pane's
+    text[start:end]."""
     markdown: list[tuple[float, int]] = field(default_factory=list)
     """(append finished, characters covered): the Markdown shows text[:covered] from the next
     frame on."""
 
 
 SHOWN: dict[int, Shown] = {}
-"""Keyed by id() of the pane's live-text or Markdown widget."""
+"""Keyed by id() of the pane's live text, fast view or Markdown widget."""
 FRAMES: list[float] = []
 """When the screen composed each frame that was written out."""
 
 
 def watch_displays() -> None:
-    """Wrap the live text, the reply Markdown and the app's display to record what is shown.
+    """Wrap the live text, the fast view, the reply Markdown and the app's display to record
+    what is shown.
 
-    Live text: each time it draws a line for a frame, it records which part of the pane's text
-    it holds. Markdown: the end of each append (or update) records the length of the source it
-    covers. Frames drawn while a batch update is open are not written out, so they don't count.
+    Live text and fast view: each time one draws a line for a frame, it records which part of
+    the pane's text it holds (the fast view: all of it, while its end is in view). Markdown: the
+    end of each append (or update) records the length of the source it covers. Frames drawn
+    while a batch update is open are not written out, so they don't count.
     """
     original_render = LiveText.render_line
+    original_fast_render = FastText.render_line
     original_md_append = ReplyMarkdown.append
     original_md_update = ReplyMarkdown.update
     original_display = ConsensusApp._display
@@ -192,6 +199,15 @@ def watch_displays() -> None:
             if not record.live or record.live[-1][1:] != span:
                 record.live.append((time.perf_counter(), *span))
         return original_render(self, y)
+
+    def fast_render_line(self: FastText, y: int) -> Strip:
+        record = SHOWN.get(id(self))
+        end_in_view = self.scroll_y >= self.max_scroll_y
+        if record is not None and end_in_view and not self.app._batch_count:
+            span = (0, len(self.text))
+            if not record.live or record.live[-1][1:] != span:
+                record.live.append((time.perf_counter(), *span))
+        return original_fast_render(self, y)
 
     def timed(self: ReplyMarkdown, waiting: AwaitComplete) -> AwaitComplete:
         covered = len(self.source)
@@ -216,6 +232,7 @@ def watch_displays() -> None:
         original_display(self, screen, renderable)
 
     LiveText.render_line = render_line  # type: ignore[method-assign]
+    FastText.render_line = fast_render_line  # type: ignore[method-assign]
     ReplyMarkdown.append = md_append  # type: ignore[method-assign]
     ReplyMarkdown.update = md_update  # type: ignore[method-assign]
     ConsensusApp._display = display  # type: ignore[method-assign]
@@ -332,6 +349,7 @@ async def run(scenario: Scenario) -> Result:
             pane = screen.panes[label]
             shown = Shown()
             SHOWN[id(pane.query_one(LiveText))] = shown
+            SHOWN[id(pane.query_one(FastText))] = shown
             SHOWN[id(pane.query_one(ReplyMarkdown))] = shown
 
         def watch_fast() -> None:

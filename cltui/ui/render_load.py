@@ -3,8 +3,9 @@
 Replies normally stream into a Markdown widget, so headings, lists and code blocks take shape as
 they arrive. Streamed Markdown costs a parse and a layout per batch of text, and when many models
 write fast at once (eight panes at 200 tokens a second each) the screen falls seconds behind.
-Then panes switch to *fast mode*: the text streams as plain wrapped lines (`LiveText`, cheap to
-extend) and is shown as Markdown once, when the reply ends.
+Then panes switch to *fast mode*: the text streams as plain wrapped lines (`FastText`, a
+fixed-size scroll view that grows without relaying out the screen) and is shown as Markdown once,
+when the reply ends.
 
 `RenderLoad` makes that call for a screen. Panes report two things:
 

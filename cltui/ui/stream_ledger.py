@@ -68,7 +68,8 @@ class StreamLedger:
         self._unshown.clear()
 
     def hand_all_to_live(self) -> None:
-        """Fast mode took over: the live text shows the whole reply from now on."""
+        """Fast mode took over: the fast view shows the whole reply (from offset 0) from now
+        on, and nothing is held below a Markdown."""
         self._unshown.clear()
         self._release_at = None
         self.live_from = 0

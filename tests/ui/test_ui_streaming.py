@@ -84,13 +84,16 @@ async def test_forced_fast_mode_streams_plain_text_and_settles_to_markdown(
         await pilot.press(*"why", "enter")
         pane = pane_of(app)
         await wait_until(pilot, lambda: pane.text == HEAD)
-        assert pane.fast and pane.live.text == HEAD
+        assert pane.fast and pane.fast_view.text == HEAD and pane.live.text == ""
+        assert pane.fast_view.display and not pane.markdown.display
         assert pane.markdown.source == "" and not pane.markdown.query("MarkdownH1")
         assert "streaming · fast" in str(pane.border_title)
         gate.set()
         await settle(pilot)
         assert pane.text == FULL and pane.markdown.source == FULL
         assert pane.markdown.query("MarkdownH1") and pane.live.text == ""
+        assert pane.markdown.display and not pane.fast_view.display
+        assert pane.fast_view.text == ""
         assert not pane.fast and "fast" not in str(pane.border_title)
 
 
@@ -113,6 +116,7 @@ async def test_auto_mode_switches_a_streaming_reply_to_fast_mode_without_losing_
         assert screen.render_load.trips == 1
         assert pane.text == FULL and pane.markdown.source == FULL
         assert pane.live.text == "" and pane.markdown.display
+        assert not pane.fast_view.display and pane.fast_view.text == ""
 
 
 async def test_a_switch_hands_the_live_text_everything_so_far(tmp_path: Path) -> None:
@@ -130,11 +134,13 @@ async def test_a_switch_hands_the_live_text_everything_so_far(tmp_path: Path) ->
         screen.render_load.trip_rate = 1.0
         gate.set()
         await wait_until(pilot, lambda: pane.text == HEAD + "molecules ")
-        await wait_until(pilot, lambda: pane.live.text == HEAD + "molecules ")
-        assert pane.fast and not pane.markdown.display
+        await wait_until(pilot, lambda: pane.fast_view.text == HEAD + "molecules ")
+        assert pane.fast and not pane.markdown.display and pane.fast_view.display
+        assert pane.live.text == ""
         second.set()
         await settle(pilot)
         assert pane.markdown.source == HEAD + "molecules end." and pane.live.text == ""
+        assert pane.markdown.display and not pane.fast_view.display
 
 
 async def test_reasoning_streams_as_markdown_into_its_collapsed_box(tmp_path: Path) -> None:

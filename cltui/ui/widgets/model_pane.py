@@ -3,15 +3,17 @@ below.
 
 The same widget serves proposers and the aggregator (`aggregator=True` only changes the look).
 The pane is the reply's lifecycle and its place on screen; the rest is delegated:
-- `ReplyStreamer` carries the streamed text into the Markdown (or, in fast mode, the plain live
-  text) and settles it as Markdown once the reply ends;
+- `ReplyStreamer` carries the streamed text into the Markdown (or, in fast mode, the `FastText`
+  view, which fills the pane) and settles it as Markdown once the reply ends;
 - `PaneTitle` and the other helpers of `cltui.ui.pane_state` word the title, the state classes,
   the usage subtitle and the notice under a failed reply.
 History shows a saved reply without streaming. Reasoning streams as Markdown into its own
 collapsible in both modes (it is rarer, shorter and collapsed), so the pane keeps it itself.
 
 Following the text: the pane anchors to its end once the text overflows it, and stops following
-as soon as the user scrolls away (until they scroll back to the end).
+as soon as the user scrolls away (until they scroll back to the end). In fast mode the pane itself
+does not scroll (the fast view fills it): the fast view follows its own end the same way, and the
+pane's scrolling keys move the fast view.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from cltui.ui.messages import PaneEvent
 from cltui.ui.pane_state import PaneState, PaneTitle, reply_notice, reply_state, usage_line
 from cltui.ui.render_load import RenderLoad
 from cltui.ui.safe_text import plain
+from cltui.ui.widgets.fast_text import FastText
 from cltui.ui.widgets.live_text import LiveText
 from cltui.ui.widgets.reply_markdown import ReplyMarkdown
 from cltui.ui.widgets.reply_streamer import ReplyStreamer
@@ -85,9 +88,10 @@ class ModelPane(VerticalScroll, can_focus=True):
         self.streamer = ReplyStreamer(
             ReplyMarkdown(id="reply-text"),
             LiveText(id="live-text"),
+            FastText(id="fast-text"),
             load=load,
             follow=self._follow,
-            went_fast=self.refresh_title,
+            went_fast=self._went_fast,
         )
         self._reasoning_stream: MarkdownStream | None = None
 
@@ -96,10 +100,12 @@ class ModelPane(VerticalScroll, can_focus=True):
         # the first frame sooner).
         yield self.streamer.markdown
         yield self.streamer.live
+        yield self.streamer.fast_view
         yield Static("", id="error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#error").display = False
+        self.fast_view.display = False
         self.markdown.on_appended = self._appended
         self.refresh_title()
 
@@ -131,8 +137,13 @@ class ModelPane(VerticalScroll, can_focus=True):
 
     @property
     def live(self) -> LiveText:
-        """The plain text below the Markdown: a block in progress, or the reply in fast mode."""
+        """The plain text below the Markdown: a block in progress."""
         return self.streamer.live
+
+    @property
+    def fast_view(self) -> FastText:
+        """The reply streaming in fast mode (shown instead of the Markdown)."""
+        return self.streamer.fast_view
 
     @property
     def retryable(self) -> bool:
@@ -203,6 +214,49 @@ class ModelPane(VerticalScroll, can_focus=True):
         self._anchor_released = False
         if not 0 <= self.scroll_y <= self.max_scroll_y:
             self.scroll_to(y=min(max(self.scroll_y, 0), self.max_scroll_y), animate=False)
+
+    def _went_fast(self) -> None:
+        """The reply switched to fast mode: the fast view fills the pane and follows the text,
+        so the pane stops following and shows its top."""
+        self._unfollow()
+        self.scroll_home(animate=False)
+        self.refresh_title()
+
+    def action_scroll_up(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_up()
+        else:
+            super().action_scroll_up()
+
+    def action_scroll_down(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_down()
+        else:
+            super().action_scroll_down()
+
+    def action_page_up(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_page_up()
+        else:
+            super().action_page_up()
+
+    def action_page_down(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_page_down()
+        else:
+            super().action_page_down()
+
+    def action_scroll_home(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_home()
+        else:
+            super().action_scroll_home()
+
+    def action_scroll_end(self) -> None:
+        if self.fast_view.display:
+            self.fast_view.scroll_end()
+        else:
+            super().action_scroll_end()
 
     def _appended(self, covered: int) -> None:
         """A streamed append is done: follow the text once it is laid out."""
@@ -337,7 +391,11 @@ class ModelPane(VerticalScroll, can_focus=True):
     ) -> None:
         """Show a settled reply (or nothing) without streaming."""
         await self._stop_streams()
-        following = self.is_anchored and not self._anchor_released
+        following = (
+            self.fast_view.following
+            if self.fast_view.display
+            else self.is_anchored and not self._anchor_released
+        )
         self._unfollow()
         streamed = self.text if address == self.address else ""
         self.reply = reply

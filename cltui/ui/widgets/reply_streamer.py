@@ -6,11 +6,13 @@ as it arrives), with a structured block still being written held below it as pla
 reached the screen, and every fragment its size, to the screen's `RenderLoad`. When that says the
 screen cannot keep up (many models writing fast at once), the reply switches to *fast mode* for
 the rest of it: the partial Markdown is hidden, and the text so far, then every new fragment,
-goes into the `LiveText` (wrapped plain lines, cheap to extend). Either way, once the reply ends
-the Markdown is set once from the authoritative text (`settle`).
+goes into the `FastText` (wrapped plain lines in a fixed-size view that scrolls itself, so a
+growing reply never lays the screen out). Either way, once the reply ends the Markdown is set
+once from the authoritative text (`settle`) and the fast view is hidden again.
 
 This class owns that switching and nothing else; the pane decides when a reply starts and ends,
-and how to follow its text (it passes `follow` and `went_fast` for that).
+and how to follow its text (it passes `follow` and `went_fast` for that); in fast mode the
+fast view follows the text itself.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from cltui.ui.render_load import RenderLoad
 from cltui.ui.stream_ledger import StreamLedger
+from cltui.ui.widgets.fast_text import FastText
 from cltui.ui.widgets.live_text import LiveText
 from cltui.ui.widgets.reply_markdown import ReplyMarkdown
 
@@ -34,6 +37,7 @@ class ReplyStreamer:
         self,
         markdown: ReplyMarkdown,
         live: LiveText,
+        fast_view: FastText,
         *,
         load: RenderLoad | None,
         follow: Callable[[], None],
@@ -41,6 +45,9 @@ class ReplyStreamer:
     ) -> None:
         self.markdown = markdown
         self.live = live
+        """Below the Markdown: a structured block still being written."""
+        self.fast_view = fast_view
+        """The whole reply in fast mode (shown instead of the Markdown)."""
         self.load = load
         """Decides fast mode for the screen's panes (None: always stream Markdown)."""
         self._follow = follow
@@ -61,10 +68,18 @@ class ReplyStreamer:
         self.ledger.reset()
 
     async def clear_view(self) -> None:
-        """Empty both widgets, the Markdown shown (for a reply about to stream)."""
-        self.markdown.display = True
+        """Empty the widgets for a reply about to stream, showing the one its mode uses."""
+        self._show_fast_view(self.fast)
         await self.markdown.update("")
         self.live.clear()
+        self.fast_view.clear()
+        if self.fast:
+            self.fast_view.follow()
+
+    def _show_fast_view(self, fast: bool) -> None:
+        """Show the fast view (fast mode) or the Markdown, not both."""
+        self.markdown.display = not fast
+        self.fast_view.display = fast
 
     async def add(self, text: str, sent_at: float | None) -> None:
         """Append streamed text: into the Markdown stream, or the live text in fast mode.
@@ -74,8 +89,7 @@ class ReplyStreamer:
         if load is not None:
             load.note_text(len(text))
         if self.fast:
-            self.live.append(text)
-            self._follow()
+            self.fast_view.append(text)
         elif load is not None and load.fast:
             await self._go_fast()
         else:
@@ -97,18 +111,19 @@ class ReplyStreamer:
             await self._stream.write(step.chunk)
 
     async def _go_fast(self) -> None:
-        """Switch the streaming reply to fast mode: the live text takes over from here, starting
+        """Switch the streaming reply to fast mode: the fast view takes over from here, starting
         with everything received so far; the partial Markdown is hidden until the reply ends."""
         self.fast = True
         stream, self._stream = self._stream, None
         self.ledger.forget_unshown()
         if stream is not None:
             await stream.stop()
-        self.markdown.display = False
         self.ledger.hand_all_to_live()
-        self.live.set_text(self.text)
+        self.live.clear()
+        self._show_fast_view(True)
+        self.fast_view.set_text(self.text)
+        self.fast_view.follow()
         self._went_fast()
-        self._follow()
 
     def appended(self, covered: int) -> bool:
         """A streamed append is done (the Markdown shows `covered` characters): report how late
@@ -131,10 +146,13 @@ class ReplyStreamer:
             await stream.stop()
 
     async def settle(self, text: str) -> None:
-        """Show `text` as Markdown, set once, and drop the live text (after fast mode)."""
+        """Show `text` as Markdown, set once, and drop the live text and the fast view."""
         self.text = text
         self.markdown.display = True
         await self.markdown.update(text)
         self.live.clear()
+        if self.fast_view.display or self.fast_view.text:
+            self.fast_view.display = False
+            self.fast_view.clear()
         self.fast = False
         self.ledger.reset()
