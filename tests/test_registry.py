@@ -24,8 +24,8 @@ from cltui.core.providers.errors import AuthenticationError, MissingKeyError
 from cltui.core.providers.registry import ProviderRegistry, apply_base_url_override
 from tests.support.http_server import FakeOpenAI, Reply, ScriptedServer
 
-ENV_KEY = "sk-or-v1-fromtheenvironment0000"
-FILE_KEY = "sk-or-v1-fromthesettingsfile1111"
+ENV_KEY = "sk-or-v1-test-from-the-environment"
+FILE_KEY = "sk-or-v1-test-from-the-settings-file"
 
 
 @pytest.fixture
