@@ -59,6 +59,9 @@ def usage_line(reply: Reply) -> str:
     return " · ".join(parts)
 
 
+RETRY_HINT = "Click this pane (or tab to it) and press r to retry this model."
+
+
 def reply_notice(reply: Reply | None) -> Content | None:
     """The line under a settled reply that did not end well (None: nothing to say).
 
@@ -67,7 +70,7 @@ def reply_notice(reply: Reply | None) -> Content | None:
     if reply is None:
         return None
     if reply.status == "error":
-        return styled("[b]✗ $reason[/b]\n[dim]Press r to retry this model.[/dim]",
+        return styled(f"[b]✗ $reason[/b]\n[dim]{RETRY_HINT}[/dim]",
                       reason=reply.error or "the call failed")  # fmt: skip
     if reply.status in ("partial", "cancelled") and reply.error:
         return styled("[dim]■ $reason[/dim]", reason=reply.error)

@@ -6,6 +6,7 @@ import pytest
 
 from cltui.core.session import Reply
 from cltui.ui.pane_state import (
+    RETRY_HINT,
     SPINNER,
     PaneTitle,
     reply_notice,
@@ -81,7 +82,7 @@ def test_a_model_name_in_the_title_is_never_markup() -> None:
 def test_a_failed_reply_says_why_and_how_to_retry() -> None:
     notice = reply_notice(Reply(model="m", status="error", error=HOSTILE))
     assert notice is not None
-    assert notice.plain == f"✗ {HOSTILE}\nPress r to retry this model."
+    assert notice.plain == f"✗ {HOSTILE}\n{RETRY_HINT}"
     fallback = reply_notice(Reply(model="m", status="error"))
     assert fallback is not None and fallback.plain.startswith("✗ the call failed")
 
