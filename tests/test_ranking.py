@@ -442,3 +442,16 @@ def test_moa_messages_prepend_a_system_message_otherwise() -> None:
     assert messages[1:] == base
     assert moa_messages(base, []) == base
     assert moa_messages([], [("m1", "x")])[0].role == "system"
+
+
+def test_council_orders_are_stable_and_leave_out_own_answers_without_self_vote() -> None:
+    from cltui.core.ranking import council_orders
+
+    labels = ["a", "b", "c"]
+    with_self = council_orders("s1", 0, 1, labels, self_vote=True)
+    assert with_self == council_orders("s1", 0, 1, labels, self_vote=True)
+    assert all(sorted(order) == labels for order in with_self.values())
+    without = council_orders("s1", 0, 1, labels, self_vote=False)
+    assert without == {r: [x for x in with_self[r] if x != r] for r in labels}
+    # with two models and no self-vote each reviewer would see one answer: nobody is asked
+    assert council_orders("s1", 0, 1, ["a", "b"], self_vote=False) == {}

@@ -305,6 +305,25 @@ def shuffle_for(reviewer: str, labels: Sequence[str], seed: int | str) -> list[s
     return order
 
 
+def council_orders(
+    session_id: str, turn: int, round: int, labels: Sequence[str], self_vote: bool
+) -> dict[str, list[str]]:
+    """For each council reviewer, the answers in the order it is shown them (Response 1 first).
+
+    Seeded by the session, turn and round, so a resumed round shows a reviewer the same order
+    its saved review refers to, and a display can map "Response 2" back to a model. Reviewers
+    that would see fewer than two answers are left out (they are not asked)."""
+    seed = f"{session_id}:{turn}:{round}"
+    orders: dict[str, list[str]] = {}
+    for reviewer in labels:
+        order = shuffle_for(reviewer, labels, seed)
+        if not self_vote:
+            order = [label for label in order if label != reviewer]
+        if len(order) >= 2:
+            orders[reviewer] = order
+    return orders
+
+
 @dataclass(frozen=True, slots=True)
 class CouncilEntry:
     """One answer's place in the peer review: `score` is its mean rank (1 is best), None when

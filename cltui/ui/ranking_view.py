@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cltui.core.events import JUDGE_SLOT
-from cltui.core.ranking import parse_council_ranking, shuffle_for
+from cltui.core.ranking import council_orders, parse_council_ranking
 from cltui.core.session import Judgement, Reply, Round
 
 RANKING_STRATEGIES = frozenset({"blender", "council"})
@@ -72,19 +72,9 @@ def verdict_text(judgement: Judgement) -> str:
 def review_orders(
     session_id: str, turn: int, round: int, labels: Sequence[str], self_vote: bool
 ) -> dict[str, list[str]]:
-    """For each council reviewer, the answers in the order it was shown them (Response 1 first).
-
-    The engine shuffles with the same seed (session, turn, round), so this is the order the
-    saved review refers to."""
-    seed = f"{session_id}:{turn}:{round}"
-    orders: dict[str, list[str]] = {}
-    for reviewer in labels:
-        order = shuffle_for(reviewer, labels, seed)
-        if not self_vote:
-            order = [label for label in order if label != reviewer]
-        if len(order) >= 2:
-            orders[reviewer] = order
-    return orders
+    """For each council reviewer, the answers in the order it was shown them (the engine's own
+    order, so "Response 2" in a saved review maps back to the right model)."""
+    return council_orders(session_id, turn, round, labels, self_vote)
 
 
 def review_ranking(review: Reply, order: Sequence[str] | None) -> list[str] | None:

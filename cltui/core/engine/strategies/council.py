@@ -26,9 +26,9 @@ from cltui.core.events import RankingReady
 from cltui.core.ranking import (
     CouncilEntry,
     council_messages,
+    council_orders,
     mean_ranks,
     parse_council_ranking,
-    shuffle_for,
 )
 from cltui.core.session import Reply, Round
 
@@ -75,20 +75,10 @@ class CouncilStrategy(RoundsStrategy):
     def review_orders(
         self, ctx: TurnContext, rnd: Round, labels: list[str]
     ) -> dict[str, list[str]]:
-        """For each reviewer, the answers it sees in the order it sees them (Response 1 first).
-
-        The shuffle is seeded by the session, turn and round, so a resumed round shows a reviewer
-        the same order its saved review refers to.
-        """
-        seed = f"{ctx.session.id}:{ctx.turn_index}:{rnd.index}"
-        orders: dict[str, list[str]] = {}
-        for reviewer in labels:
-            order = shuffle_for(reviewer, labels, seed)
-            if not self.config.self_vote:
-                order = [label for label in order if label != reviewer]
-            if len(order) >= 2:
-                orders[reviewer] = order
-        return orders
+        """For each reviewer, the answers it sees in the order it sees them (Response 1 first)."""
+        return council_orders(
+            ctx.session.id, ctx.turn_index, rnd.index, labels, self.config.self_vote
+        )
 
     async def _review(
         self,
