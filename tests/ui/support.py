@@ -44,9 +44,11 @@ def make_app(
     sessions: Path,
     *,
     runner: ConsensusRunner | None = None,
+    opening: Path | None = None,
     **app_options: Any,
 ) -> ConsensusApp:
-    """The app on a real `ConsensusRunner` whose model calls go to `backend`."""
+    """The app on a real `ConsensusRunner` whose model calls go to `backend`; with `opening`,
+    on that saved session (as `cltui --resume PATH` starts)."""
 
     def new() -> ConsensusRunner:
         return ConsensusRunner(config, backend_for=backend.backend_for, sessions_dir=sessions)
@@ -63,7 +65,9 @@ def make_app(
 
     app_options.setdefault("animate", False)
     app_options.setdefault("clock", FROZEN_CLOCK)
-    return ConsensusApp(runner or new(), RunnerSource(sessions, new=new, open=open_), **app_options)
+    if runner is None:
+        runner = open_(opening) if opening is not None else new()
+    return ConsensusApp(runner, RunnerSource(sessions, new=new, open=open_), **app_options)
 
 
 def main_screen(app: ConsensusApp) -> MainScreen:

@@ -108,8 +108,7 @@ async def test_a_resumed_session_shows_its_history_and_finishes_the_round(
         path = first.runner.path
     assert path is not None
 
-    reopened = make_app(config, backend, tmp_path)
-    reopened.runner = reopened.source.open(path)
+    reopened = make_app(config, backend, tmp_path, opening=path)
     async with reopened.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = main_screen(reopened)
@@ -127,8 +126,7 @@ async def test_a_resumed_session_shows_its_history_and_finishes_the_round(
 async def test_history_steps_through_rounds_and_turns(tmp_path: Path) -> None:
     config = demo_models_config(("m/a", "m/b"))
     path = finished_session(config, tmp_path / "s.toml", turns=2)
-    app = make_app(config, ScriptedBackend(), tmp_path)
-    app.runner = app.source.open(path)
+    app = make_app(config, ScriptedBackend(), tmp_path, opening=path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()

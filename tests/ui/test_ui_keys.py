@@ -27,8 +27,7 @@ from tests.ui.support import (
 async def test_maximise_copy_and_focus_keys(tmp_path: Path) -> None:
     config = demo_models_config(("m/a", "m/b"))
     path = finished_session(config, tmp_path / "s.toml", turns=1)
-    app = make_app(config, ScriptedBackend(), tmp_path)
-    app.runner = app.source.open(path)
+    app = make_app(config, ScriptedBackend(), tmp_path, opening=path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         await pilot.pause()
@@ -159,8 +158,7 @@ async def test_themes_load_apply_and_are_remembered(
 async def test_keys_can_be_remapped_by_binding_id(tmp_path: Path) -> None:
     config = demo_models_config(("m/a", "m/b"))
     path = finished_session(config, tmp_path / "s.toml", turns=1)
-    app = make_app(config, ScriptedBackend(), tmp_path, keymap={"pane.maximize": "m"})
-    app.runner = app.source.open(path)
+    app = make_app(config, ScriptedBackend(), tmp_path, keymap={"pane.maximize": "m"}, opening=path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = main_screen(app)
         screen.panes["m/a"].focus()

@@ -78,8 +78,7 @@ async def test_resuming_from_history_shows_the_round_it_continues(tmp_path: Path
         path = first.runner.path
     assert path is not None
 
-    reopened = make_app(config, backend, tmp_path)
-    reopened.runner = reopened.source.open(path)
+    reopened = make_app(config, backend, tmp_path, opening=path)
     async with reopened.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = main_screen(reopened)

@@ -21,8 +21,7 @@ from tests.ui.support import demo_models_config, finished_session, make_app
 def session_app(tmp_path: Path, *, models: int = 3, **options: Any) -> ConsensusApp:
     config = demo_models_config([f"m/{name}" for name in ("a", "b", "c", "d")[:models]])
     path = finished_session(config, tmp_path / "s.toml", turns=2)
-    app = make_app(config, ScriptedBackend(), tmp_path, **options)
-    app.runner = app.source.open(path)
+    app = make_app(config, ScriptedBackend(), tmp_path, **options, opening=path)
     return app
 
 
@@ -88,8 +87,7 @@ def blender_session_app(tmp_path: Path) -> ConsensusApp:
     for rnd in session.turns[0].rounds[1:]:
         rnd.agreement = 0.93
     save_session(session, path)
-    app = make_app(config, ScriptedBackend(), tmp_path)
-    app.runner = app.source.open(path)
+    app = make_app(config, ScriptedBackend(), tmp_path, opening=path)
     return app
 
 
