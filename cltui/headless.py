@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from cltui.commands.common import one_line, terminal_safe
+from cltui.commands.common import for_people, one_line
 from cltui.core.config import ConfigError
 from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_cost, session_totals, turn_totals
@@ -109,12 +109,12 @@ async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
         await runner.aclose()
     out = sys.stdout
     config = runner.config
-    out.write(f"strategy: {config.strategy}\n")
-    out.write(f"models: {', '.join(m.name for m in config.models)}\n")
+    out.write(f"strategy: {one_line(config.strategy)}\n")
+    out.write(f"models: {one_line(', '.join(m.name for m in config.models))}\n")
     if config.aggregator:
-        out.write(f"aggregator: {config.aggregator.model.name}\n")
+        out.write(f"aggregator: {one_line(config.aggregator.model.name)}\n")
     if config.strategy == "blender" and config.judge:
-        out.write(f"judge: {config.judge.name} ({config.ranking})\n")
+        out.write(f"judge: {one_line(config.judge.name)} ({config.ranking})\n")
     out.write(f"rounds: {config.rounds}\n")
     out.write(f"calls per round: {plan.describe_round()}\n")
     out.write(f"calls: {plan.total}\n")
@@ -151,9 +151,14 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
 
 
 def _answer(text: str) -> None:
-    """The result on stdout: exact when piped, without escape sequences on a terminal (the
-    text is the models')."""
-    sys.stdout.write(terminal_safe(text, sys.stdout) + "\n")
+    """The final answer on stdout, for people: the models' control characters shown as symbols,
+    piped or not (`--json` gives the exact text)."""
+    sys.stdout.write(for_people(text) + "\n")
+
+
+def _json(text: str) -> None:
+    """JSON on stdout as it is: it holds the exact text, every control character escaped."""
+    sys.stdout.write(text + "\n")
 
 
 def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
@@ -162,7 +167,7 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
     if getattr(args, "json", False):
         from cltui.core.export import session_to_json
 
-        _answer(session_to_json(runner.session))
+        _json(session_to_json(runner.session).rstrip("\n"))
     elif turn is not None and turn.final:
         _answer(turn.final.rstrip("\n"))
     if turn is not None:

@@ -27,11 +27,13 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.session import Reply
+from cltui.core.text import display_line
 
 
 def printable(text: str) -> str:
-    """Model names and error texts are untrusted: drop control characters (no ANSI injection)."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """Model names and error texts are untrusted: one line, control characters shown as symbols
+    (`display_line`), so nothing in them acts on the terminal and nothing is hidden."""
+    return display_line(text)
 
 
 @dataclass(slots=True)

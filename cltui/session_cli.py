@@ -1,7 +1,8 @@
 """`cltui sessions` and `cltui export`: the saved sessions from the shell, without the TUI.
 
-Both print plain text (titles and names cleaned of control characters, since files can come from
-anywhere) and fail with one `cltui: ...` line on stderr, never a traceback.
+Both print plain text with control characters shown as symbols (`cltui.core.text`: titles, names
+and answers come from files that can come from anywhere), to a terminal and to a pipe alike; JSON
+keeps the exact text, escaped. Failures are one `cltui: ...` line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from cltui.commands.common import terminal_safe
 from cltui.core.costs import format_cost
 from cltui.core.export import session_to_json, session_to_markdown
 from cltui.core.paths import sessions_dir
@@ -20,6 +20,7 @@ from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import atomic_write_bytes, load_session
 from cltui.core.sessions.listing import SessionSummary, list_sessions, resolve_session_ref
 from cltui.core.sessions.safe_text import clean_line, encode_utf8
+from cltui.core.text import display, escape_json_text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -36,9 +37,8 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
 
 
 def _write(stream: TextIO, text: str) -> None:
-    """Print text even to a terminal whose encoding cannot show all of it. On a terminal,
-    escape sequences in model text are dropped; a pipe or file gets the exact text."""
-    text = terminal_safe(text, stream)
+    """Print text (already made safe to show) even to a terminal whose encoding cannot show all
+    of it."""
     try:
         stream.write(text)
     except UnicodeEncodeError:
@@ -108,12 +108,13 @@ def sessions_main(args: argparse.Namespace) -> int:
     summaries = list_sessions(folder)
     if getattr(args, "json", False):
         text = json.dumps([_summary_json(s) for s in summaries], indent=2, ensure_ascii=False)
-        _write(sys.stdout, text + "\n")
+        _write(sys.stdout, escape_json_text(text) + "\n")
         return EXIT_OK
     if not summaries:
-        _write(sys.stdout, f"No sessions in {folder}\n")
+        _write(sys.stdout, display(f"No sessions in {folder}\n"))
         return EXIT_OK
-    _write(sys.stdout, f"Sessions in {folder}\n\n" + _table([_summary_row(s) for s in summaries]))
+    table = _table([_summary_row(s) for s in summaries])
+    _write(sys.stdout, display(f"Sessions in {folder}\n\n") + table)
     return EXIT_OK
 
 

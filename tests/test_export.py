@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 
 import pytest
@@ -25,7 +26,7 @@ def test_markdown_has_metadata_turns_rounds_and_final() -> None:
     assert text.count("## Turn ") == 2
     assert "Question 1: why is the sky blue?" in text
     assert "### Round 1 (layer 1)" in text and "### Round 2 (layer 2)" in text
-    assert "## Answer from demo/atlas\n\nRayleigh scattering, round 0." in text
+    assert "\n##### Answer from demo/atlas\n\nRayleigh scattering, round 0." in text
     assert "#### demo/cirrus · error" in text
     assert "**Error:** model not found" in text
     assert "#### Aggregate: demo/synthesis · ok · 700 tokens · ~$0.002 · " not in text
@@ -53,7 +54,7 @@ def test_model_names_and_errors_are_escaped_in_headings_and_tables() -> None:
     assert "#### evil\\|model \\# heading \\<script\\> · error" in text
     assert "**Error:** bad \\| thing second \\[link\\](x)" in text
     assert "| 1 | evil\\|model \\# heading \\<script\\> |  |" in text
-    assert text.startswith("# \\[/red\\] title\\[31m\n")
+    assert text.startswith("# \\[/red\\] title␛\\[31m\n")
     assert "\x1b" not in text
 
 
@@ -151,3 +152,55 @@ def test_other_reviews_keep_their_role_and_unsplittable_layers_stay_together() -
     assert "**Layer 1**" not in text
     assert "#### Reviewer: m/b" in text
     assert text.count("**Layer") == 1
+
+
+def _outline(markdown: str) -> list[tuple[int, str]]:
+    """The document's headings as (level, text), skipping fenced code."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip("> ").startswith("```"):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r"^(?:> ?)?(#{1,6}) (.*)$", line)):
+            out.append((len(m.group(1)), m.group(2)))
+    return out
+
+
+def test_an_answers_headings_stay_inside_the_section_they_belong_to() -> None:
+    answer = (
+        "# Overview\n\nIntro.\n\n## Details\n\nMore.\n\nUnderlined\n----------\n\ntext\n\n"
+        "```md\n# not a heading\n```\n\n### Deep"
+    )
+    prompt = "## My question\nwith a heading"
+    turn = Turn(
+        prompt,
+        status="complete",
+        final="## Merged\n\nAll of it.",
+        rounds=[Round(0, [Reply("a", "ok", answer)], aggregate=Reply("agg", "ok", "## Merged"))],
+    )
+    outline = _outline(session_to_markdown(Session(config={}, title="t", turns=[turn])))
+    assert outline == [
+        (1, "t"),
+        (2, "Turn 1"),
+        (3, "Question"),
+        (4, "My question"),
+        (3, "Round 1"),
+        (4, "a · ok · 0 tokens"),
+        (5, "Overview"),
+        (6, "Details"),
+        (6, "Underlined"),
+        (6, "Deep"),
+        (4, "Aggregate: agg · ok · 0 tokens"),
+        (5, "Merged"),
+        (3, "Final answer"),
+        (4, "Merged"),
+    ]
+    text = session_to_markdown(Session(config={}, turns=[turn]))
+    assert "```md\n# not a heading\n```" in text  # code is left alone
+    assert "Intro.\n\n###### Details\n\nMore." in text  # the words all stay
+
+
+def test_the_markdown_export_shows_control_characters_as_symbols() -> None:
+    reply = Reply("m", "ok", "wipe\x1b[2J\r\nline\rover\x07")
+    text = session_to_markdown(Session(config={}, turns=[Turn("q", rounds=[Round(0, [reply])])]))
+    assert "wipe␛[2J\nline␍over␇" in text
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)

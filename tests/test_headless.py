@@ -194,10 +194,26 @@ def test_the_answer_on_a_terminal_has_no_escape_sequences(monkeypatch: pytest.Mo
     assert out.startswith("Fine ") and out.endswith(" done\n")
 
 
-def test_the_answer_to_a_pipe_is_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_answer_to_a_pipe_shows_escape_sequences_as_symbols(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     piped = io.StringIO()
     assert _finished_run(piped, monkeypatch) == 0
-    assert piped.getvalue() == HOSTILE + "\n"
+    assert piped.getvalue() == "Fine ␛]0;owned␇answer␛[2J\ufffd31m done\n"
+
+
+def test_the_json_answer_keeps_the_exact_text_with_no_raw_control_characters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("sys.stdout", piped := io.StringIO())
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    session = Session(config={}, turns=[Turn("q", status="complete", final=HOSTILE)])
+    runner = SimpleNamespace(last_save_error=None, session=session, path=None)
+    code = headless._finish(runner, session.turns[0], argparse.Namespace(json=True))  # type: ignore[arg-type]
+    assert code == 0
+    out = piped.getvalue()
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", out), repr(out)
+    assert json.loads(out)["turns"][0]["final"] == HOSTILE
 
 
 def test_progress_shows_hostile_model_names_and_errors_as_plain_text() -> None:

@@ -60,7 +60,7 @@ def test_sessions_table_newest_first(folder: Path, capsys: pytest.CaptureFixture
     broken, new, old = lines[1:]  # the damaged file was modified just now
     assert "damaged" in broken and "broken.toml" in broken and "not valid TOML" in broken
     assert new.split() == ["2025-02-03", "04:05", "complete", "1", "~$0.008+", "Newer",
-                           "[31mquestion", newer.name]  # fmt: skip
+                           "␛[31mquestion", newer.name]  # fmt: skip
     assert old.endswith(older.name) and "Older question" in old
 
 
@@ -180,9 +180,21 @@ def test_export_to_a_terminal_drops_escape_sequences(
     assert "Fine" in out and "done" in out
 
 
-def test_export_to_a_pipe_keeps_the_exact_text(
+def test_markdown_export_to_a_pipe_shows_escape_sequences_as_symbols(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _save_hostile(folder)
     assert export_main(_export_args("20250101", folder)) == 0
-    assert HOSTILE in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "> Fine ␛]0;owned␇answer␛[2J\ufffd31m done\n" in out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+
+
+def test_json_export_to_a_pipe_keeps_the_exact_text_escaped(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _save_hostile(folder)
+    assert export_main(_export_args("20250101", folder, "json")) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert json.loads(out)["turns"][0]["final"] == HOSTILE

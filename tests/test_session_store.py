@@ -500,7 +500,7 @@ def test_session_file_name_cannot_escape_the_folder(tmp: Path) -> None:
     [
         ("Why is the sky blue?", "Why is the sky blue?"),
         ("\n\n   first   real\tline  \nsecond", "first real line"),
-        ("\x1b[31mred\x1b[0m \u202eflip", "[31mred[0m flip"),
+        ("\x1b[31mred\x1b[0m \u202eflip", "␛[31mred␛[0m flip"),
         ("", ""),
     ],
 )

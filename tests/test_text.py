@@ -3,11 +3,12 @@ and nothing the model sent is hidden."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 
-from cltui.core.text import DisplayStream, display, display_line
+from cltui.core.text import DisplayStream, display, display_line, escape_json_text
 
 _ACTING = {chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
 """C0 but tab and newline, DEL, C1."""
@@ -63,3 +64,11 @@ def test_a_stream_split_inside_crlf_gives_the_same_text_as_the_whole() -> None:
             stream = DisplayStream()
             pieces = stream.feed(text[:cut]) + stream.feed(text[cut:]) + stream.flush()
             assert pieces == display(text), (text, cut)
+
+
+def test_json_text_holds_no_raw_control_characters_and_the_same_data() -> None:
+    data = {"answer": INJECTION + "\x7f\x9b\x85\u2028\r\n é", "\x1bkey": ["\x00"]}
+    text = escape_json_text(json.dumps(data, indent=2, ensure_ascii=False))
+    assert not set(text) & _ACTING - {"\n"}
+    assert "é" in text  # only what a terminal acts on is escaped
+    assert json.loads(text) == data

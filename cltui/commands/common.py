@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 from collections.abc import Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from cltui.core.config import BUILTIN_PROVIDERS, DEFAULT_PROVIDER, ConsensusConfig, ModelSpec
+from cltui.core.text import display, display_line, escape_json_text
 
 if TYPE_CHECKING:
     from cltui.core.providers.client import OpenAIClient
@@ -31,11 +31,6 @@ EXIT_INTERRUPTED = 130
 """Ctrl+C, as shells report SIGINT."""
 
 T = TypeVar("T")
-
-_TERMINAL_UNSAFE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]"
-)
-
 
 class CommandError(Exception):
     """Raised by a command to stop with a one-line message and an exit code."""
@@ -53,24 +48,16 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
 
 
 def one_line(text: str) -> str:
-    """Text flattened to a single line with no terminal control characters."""
-    return " ".join(_TERMINAL_UNSAFE.sub(" ", text).split())
+    """Untrusted text for one line of output: `display_line` (control characters shown as
+    symbols, line breaks as spaces)."""
+    return display_line(text)
 
 
-def terminal_safe(text: str, stream: TextIO) -> str:
-    """Untrusted text for `stream`: control characters (escape sequences) removed when it is a
-    terminal, so model output cannot move the cursor or retitle the window; unchanged when piped,
-    so scripts get the exact bytes."""
-    if not _is_tty(stream):
-        return text
-    return _TERMINAL_UNSAFE.sub("", text)  # the class spares \t and \n
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+def for_people(text: str) -> str:
+    """Untrusted text written for people (an answer, a Markdown export, a table): control
+    characters shown as symbols, to a terminal and to a pipe alike, so model text never acts on
+    whatever shows it later. Scripts that need the exact text use `--json`."""
+    return display(text)
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
@@ -129,9 +116,10 @@ def helper_client(
 
 
 def print_json(data: Any, stream: TextIO | None = None) -> None:
-    """Machine-readable output: indented, UTF-8, newline-terminated."""
+    """Machine-readable output: indented, UTF-8, newline-terminated; the exact text, with the
+    control characters JSON leaves raw (DEL, C1) escaped too."""
     import json
 
     out = stream or sys.stdout
-    out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    out.write(escape_json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
     out.flush()

@@ -24,8 +24,8 @@ from cltui.commands.common import (
     one_line,
     print_json,
     run_async,
-    terminal_safe,
 )
+from cltui.core.text import DisplayStream
 
 if TYPE_CHECKING:
     from cltui.core.providers.base import RetryNotice
@@ -313,7 +313,8 @@ def _tell_retry(notice: RetryNotice) -> None:
 
 
 class _CompletionPrinter:
-    """Writes content to stdout as it arrives and reasoning to stderr, dimmed on a terminal."""
+    """Writes content to stdout as it arrives and reasoning to stderr, dimmed on a terminal;
+    both with control characters shown as symbols (`DisplayStream`), piped or not."""
 
     DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -323,22 +324,29 @@ class _CompletionPrinter:
         self.dim = err.isatty() if hasattr(err, "isatty") else False
         self.in_reasoning = False
         self.ends_with_newline = True
+        self._content = DisplayStream()
+        self._reasoning = DisplayStream()
 
     def write(self, content: str, reasoning: str = "") -> None:
         if reasoning:
             if not self.in_reasoning:
                 self.err.write((self.DIM if self.dim else "") + "thinking: ")
                 self.in_reasoning = True
-            self.err.write(terminal_safe(reasoning, self.err))
+            self.err.write(self._reasoning.feed(reasoning))
             self.err.flush()
         if content:
             self._end_reasoning()
-            self.out.write(terminal_safe(content, self.out))
+            self._write_out(self._content.feed(content))
+
+    def _write_out(self, shown: str) -> None:
+        if shown:
+            self.out.write(shown)
             self.out.flush()
-            self.ends_with_newline = content.endswith("\n")
+            self.ends_with_newline = shown.endswith("\n")
 
     def _end_reasoning(self) -> None:
         if self.in_reasoning:
+            self.err.write(self._reasoning.flush())
             self.err.write((self.RESET if self.dim else "") + "\n")
             self.err.flush()
             self.in_reasoning = False
@@ -346,6 +354,7 @@ class _CompletionPrinter:
     def finish(self) -> None:
         """Close the reasoning section and end the output with a newline."""
         self._end_reasoning()
+        self._write_out(self._content.flush())
         if not self.ends_with_newline:
             self.out.write("\n")
             self.ends_with_newline = True

@@ -1,8 +1,12 @@
 """Sessions as documents: Markdown to read or share, JSON for scripts.
 
-Model answers are Markdown already and go in as they are. Everything that lands in a heading or a
-table cell (model names, error messages, titles) is untrusted too, so it is escaped there: a `|`
-or a newline must not break the table, and `<`/`[` must not become HTML or links.
+Model answers are Markdown already and go in as they are, but for their headings: an answer's
+`## Summary` would otherwise sit above the `####` section it belongs to in the document's outline,
+so each answer's headings are moved below its section's level (keeping their order). Everything
+that lands in a heading or a table cell (model names, error messages, titles) is untrusted too,
+so it is escaped there: a `|` or a newline must not break the table, and `<`/`[` must not become
+HTML or links. The document is for people: control characters are shown as symbols
+(`cltui.core.text.display`). The JSON keeps the exact text (escaped as JSON escapes it).
 """
 
 from __future__ import annotations
@@ -16,9 +20,18 @@ from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, s
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
+from cltui.core.text import display, escape_json_text
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}([>*+-]|\d{1,9}[.)]|#{1,6}(?:[ \t]|$))|^ {4}|^\t")
+MAX_HEADING_LEVEL = 6
+TURN_PART_LEVEL = 3
+"""The level of a turn's parts: `### Question`, `### Round 1`, `### Final answer`."""
+REPLY_LEVEL = 4
+"""The level of one reply's heading (`#### atlas · ok · ...`); its answer's headings go below."""
 
 
 def escape_inline(text: str) -> str:
@@ -45,12 +58,62 @@ def _close_open_fence(text: str) -> str:
     return text
 
 
-def _block(text: str) -> str:
-    return _close_open_fence(text).rstrip("\n")
+def demote_headings(text: str, section_level: int) -> str:
+    """`text` (Markdown from a model or a user) with its headings moved below `section_level`:
+    its highest heading becomes level `section_level + 1`, the others keep their distance from it
+    (up to level 6). Underlined (setext) headings become `#` headings. Code blocks are left alone.
+    """
+    lines = text.split("\n")
+    headings: dict[int, tuple[int, str]] = {}
+    """line index -> (level, heading text); for a setext heading, the index of its text line."""
+    underlines: set[int] = set()
+    fence = ""
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        atx = _ATX_HEADING.match(line)
+        if atx:
+            headings[index] = (len(atx.group(1)), atx.group(2))
+            continue
+        underline = _SETEXT_UNDERLINE.match(line)
+        above = lines[index - 1] if index else ""
+        if (
+            underline
+            and above.strip()
+            and index - 1 not in headings
+            and index - 1 not in underlines
+            and not _NOT_PARAGRAPH.match(above)
+            and not _FENCE.match(above)
+        ):
+            headings[index - 1] = (1 if underline.group(1)[0] == "=" else 2, above.strip())
+            underlines.add(index)
+    if not headings:
+        return text
+    shift = section_level + 1 - min(level for level, _ in headings.values())
+    out = []
+    for index, line in enumerate(lines):
+        if index in underlines:
+            continue
+        if index in headings:
+            level, heading = headings[index]
+            line = "#" * min(max(level + shift, 1), MAX_HEADING_LEVEL) + " " + heading
+        out.append(line)
+    return "\n".join(out)
 
 
-def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in _block(text).splitlines())
+def _block(text: str, section_level: int) -> str:
+    return demote_headings(_close_open_fence(text), section_level).rstrip("\n")
+
+
+def _quote(text: str, section_level: int) -> str:
+    lines = _block(text, section_level).splitlines()
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
 def _totals_line(totals: Totals) -> str:
@@ -79,7 +142,7 @@ def _reply_heading(reply: Reply, label: str) -> str:
     name = escape_inline(reply.model)
     if reply.served_by and reply.served_by != reply.model:
         name += f" (served by {escape_inline(reply.served_by)})"
-    return f"#### {label}{name} · " + " · ".join(facts)
+    return "#" * REPLY_LEVEL + f" {label}{name} · " + " · ".join(facts)
 
 
 def _reply_section(reply: Reply, label: str = "") -> list[str]:
@@ -87,7 +150,7 @@ def _reply_section(reply: Reply, label: str = "") -> list[str]:
     if reply.status != "ok" and reply.error:
         out += [f"**Error:** {escape_inline(reply.error)}", ""]
     if reply.content:
-        out += [_block(reply.content), ""]
+        out += [_block(reply.content, REPLY_LEVEL), ""]
     elif reply.status == "ok":
         out += ["*(empty answer)*", ""]
     return out
@@ -169,11 +232,11 @@ def _turn_section(number: int, turn: Turn) -> list[str]:
     out = [f"## Turn {number}", ""]
     if turn.status != "complete":
         out += [f"*Status: {escape_inline(turn.status)}*", ""]
-    out += ["### Question", "", _block(turn.prompt), ""]
+    out += ["### Question", "", _block(turn.prompt, TURN_PART_LEVEL), ""]
     for rnd in turn.rounds:
         out += _round_section(rnd)
     if turn.final:
-        out += ["### Final answer", "", _quote(turn.final), ""]
+        out += ["### Final answer", "", _quote(turn.final, TURN_PART_LEVEL), ""]
     return out
 
 
@@ -211,10 +274,10 @@ def session_to_markdown(session: Session) -> str:
     out += [f"- **Total:** {_totals_line(session_totals(session))}", ""]
     for number, turn in enumerate(session.turns, start=1):
         out += _turn_section(number, turn)
-    return scrub_surrogates("\n".join(out).rstrip("\n") + "\n")
+    return scrub_surrogates(display("\n".join(out).rstrip("\n") + "\n"))
 
 
 def session_to_json(session: Session) -> str:
     """The session file's data as JSON (same layout as the TOML)."""
     text = json.dumps(session_to_dict(session), indent=2, ensure_ascii=False, allow_nan=True)
-    return scrub_surrogates(text) + "\n"
+    return escape_json_text(scrub_surrogates(text)) + "\n"

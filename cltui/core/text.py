@@ -87,3 +87,17 @@ class DisplayStream:
         """What is still held back (the stream ended): a lone CR, shown as ␍."""
         held, self._held_cr = self._held_cr, False
         return CR_SYMBOL if held else ""
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029]")
+
+
+def escape_json_text(text: str) -> str:
+    """JSON text (as `json.dumps(..., ensure_ascii=False)` writes it) with DEL, C1 and the
+    Unicode line separators written as `\\uXXXX` escapes.
+
+    `json.dumps` already escapes C0 (ESC becomes `\\u001b`) but writes DEL and C1 raw, and a
+    terminal may act on those. Outside strings JSON text is plain ASCII, so every such character
+    is inside a string, where the escape stands for the same character: the data stay exact and
+    the text can go to a terminal as it is."""
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

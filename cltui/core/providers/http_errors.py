@@ -3,7 +3,7 @@
 Error bodies are untrusted: they may be JSON in OpenRouter's `{"error": {code, message,
 metadata}}` shape, another vendor's shape, an HTML proxy page or nothing at all, and they may
 echo the request (key included). Everything that reaches a message goes through `clean_text`,
-which removes the key, control characters and excess length.
+which removes the key and excess length and shows control characters as symbols.
 """
 
 from __future__ import annotations
@@ -27,15 +27,14 @@ from cltui.core.providers.errors import (
     RateLimitedError,
     RequestTimeoutError,
 )
+from cltui.core.text import display_line
 
 MAX_API_TEXT = 300
 """Characters of the API's own message kept in an error sentence."""
 REDACTED = "***"
 
 _KEY_PATTERNS = re.compile(r"(sk-or-v1-[A-Za-z0-9]+|Bearer\s+\S+)", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _TAGS = re.compile(r"<[^>]{0,200}>")
-_SPACES = re.compile(r"\s+")
 
 _CONTEXT_TYPES = {"context_length_exceeded", "token_limit_exceeded", "string_too_long"}
 _CONTEXT_WORDS = re.compile(
@@ -84,11 +83,9 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 
 def clean_text(text: str, secrets: Iterable[str | None] = (), limit: int = MAX_API_TEXT) -> str:
-    """Untrusted API text made safe for a one-line message: scrubbed, no control characters,
-    whitespace collapsed, truncated."""
-    text = scrub(text, secrets)
-    text = _CONTROL.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip()
+    """Untrusted API text made safe for a one-line message: scrubbed, control characters shown
+    as symbols (`display_line`), whitespace collapsed, truncated."""
+    text = display_line(scrub(text, secrets))
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

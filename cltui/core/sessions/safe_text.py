@@ -1,28 +1,23 @@
 """Text from users, models and other people's files, made safe to show and to write.
 
-Titles and names end up on terminals and in exported documents, so control and bidi-override
-characters never pass; text with lone surrogates (from broken decoders) is repaired rather than
+Titles and names end up on terminals and in exported documents, so they go through the one
+display sanitiser (`cltui.core.text`): control characters shown as symbols, bidi overrides
+dropped. Text with lone surrogates (from broken decoders) is repaired rather than
 refused, since refusing to save it would lose work.
 """
 
 from __future__ import annotations
 
-import unicodedata
+from cltui.core.text import display_line
 
 TITLE_LENGTH = 60
 
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-
 
 def clean_line(text: str) -> str:
-    """One line of display text: control and bidi-override characters dropped, whitespace
-    collapsed. Titles come from user prompts and other people's files; they go on terminals."""
-    kept = "".join(
-        " " if ch.isspace() else ch
-        for ch in text
-        if ch.isspace() or (unicodedata.category(ch) != "Cc" and ch not in _BIDI_CONTROLS)
-    )
-    return " ".join(kept.split())
+    """One line of display text (`cltui.core.text.display_line`): control characters shown as
+    symbols, bidi overrides dropped, whitespace collapsed. Titles come from user prompts and other
+    people's files; they go on terminals."""
+    return display_line(text)
 
 
 def title_from_prompt(prompt: str) -> str:
