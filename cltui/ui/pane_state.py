@@ -16,7 +16,7 @@ from textual.content import Content
 
 from cltui.core.costs import format_cost, format_tokens
 from cltui.core.session import Reply
-from cltui.ui.safe_text import plain, styled
+from cltui.ui.safe_text import one_line, plain, styled
 
 PaneState = Literal["idle", "waiting", "streaming", "retrying", "done", "error", "stopped"]
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -121,7 +121,7 @@ class PaneTitle:
     def content(self) -> Content:
         """The border title, e.g. "2 atlas ⠙ streaming" (the model name taken literally)."""
         parts: list[Content | tuple[str, str] | str] = [
-            (self.prefix, "dim"), plain(self.model_name), " ",
+            (self.prefix, "dim"), plain(one_line(self.model_name)), " ",
             (f"{self.icon} {self.word}".strip(), "italic"),
         ]  # fmt: skip
         if self.shows_final:

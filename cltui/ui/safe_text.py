@@ -13,25 +13,29 @@ from __future__ import annotations
 from textual.app import App
 from textual.content import Content
 
+from cltui.core.text import display, display_line
+
 ELLIPSIS = "…"
 
 
 def plain(text: str) -> Content:
-    """Untrusted text shown exactly as it is."""
-    return Content(text)
+    """Untrusted text shown literally: never parsed, control characters as symbols."""
+    return Content(display(text))
 
 
 def styled(template: str, /, **values: object) -> Content:
     """A fixed markup `template` with `$name` placeholders filled in literally from `values`.
 
-    Only the template (written in this package) is markup; the values are inserted as data.
+    Only the template (written in this package) is markup; the values are inserted as data,
+    with control characters shown as symbols.
     """
-    return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
+    return Content.from_markup(template, **{k: display(str(v)) for k, v in values.items()})
 
 
 def one_line(text: str, limit: int | None = None) -> str:
-    """The first line of `text`, stripped and shortened to `limit` characters."""
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    """`text` on one line (`display_line`: line breaks as spaces, control characters as
+    symbols), shortened to `limit` characters."""
+    line = display_line(text)
     if limit is not None and len(line) > limit:
         return line[: max(limit - 1, 0)] + ELLIPSIS
     return line
@@ -45,10 +49,11 @@ def notify_safe(
     severity: str = "information",
     timeout: float | None = None,
 ) -> None:
-    """A toast whose message is never parsed as markup (it may hold model or server text)."""
+    """A toast whose message is never parsed as markup and whose control characters show as
+    symbols (it may hold model or server text)."""
     app.notify(
-        message,
-        title=title,
+        display(message),
+        title=display_line(title),
         severity=severity,  # type: ignore[arg-type]
         timeout=timeout,
         markup=False,

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cltui.ui.keymap import HELP_SECTIONS
-from cltui.ui.safe_text import plain
+from cltui.ui.safe_text import one_line, plain
 
 PANE_LEGEND = [
     ("1 2 3 …", "model panes: each model's own answer to the question, numbered for the keys"),
@@ -50,7 +50,9 @@ def key_table(keymap: dict[str, str]) -> Content:
                 description = binding.description
             lines.append(
                 Content.assemble(
-                    (f"  {keys:<22}", "bold"), plain(f"{description:<18}"), (binding.id, "dim")
+                    (f"  {one_line(keys):<22}", "bold"),
+                    plain(f"{description:<18}"),
+                    (binding.id, "dim"),
                 )
             )
         lines.append(Content(""))

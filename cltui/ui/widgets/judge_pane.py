@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from cltui.core.session import Judgement, Reply
+from cltui.core.text import display
 from cltui.ui.ranking_view import judge_pair, verdict_text
 from cltui.ui.safe_text import one_line, plain
 from cltui.ui.widgets.ranking_table import short_name
@@ -78,7 +79,7 @@ class JudgeCall(Widget, can_focus=True):
     def render(self) -> Content:
         if not self.expanded:
             return self.line()
-        raw = self.raw[:RAW_LIMIT] or "(no text)"
+        raw = display(self.raw[:RAW_LIMIT]) or "(no text)"
         return Content.assemble(self.line(), "\n", Content.styled(raw, "$text-muted"), "\n")
 
     def action_toggle(self) -> None:

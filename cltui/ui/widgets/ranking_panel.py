@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.content import Content
 from textual.widgets import Static
 
 from cltui.core.session import Reply, Round
@@ -25,6 +24,7 @@ from cltui.ui.ranking_view import (
     review_orders,
     review_ranking,
 )
+from cltui.ui.safe_text import one_line, plain
 from cltui.ui.widgets.judge_pane import CallKind, JudgePane
 from cltui.ui.widgets.ranking_table import RankingTable, short_name
 
@@ -70,7 +70,7 @@ class RankingPanel(Vertical):
         return self._judges
 
     def _set_title(self, text: str) -> None:
-        self.query_one("#ranking-title", Static).update(Content(text))
+        self.query_one("#ranking-title", Static).update(plain(one_line(text)))
 
     def toggle_matrix(self) -> bool:
         """Flip the table between ranking and matrix; the title line explains the cells."""

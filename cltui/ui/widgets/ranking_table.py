@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
+from cltui.core.text import display_line
 from cltui.ui.keymap import RANKING_BINDINGS
 from cltui.ui.ranking_view import Matrix, score_text
 from cltui.ui.safe_text import one_line
@@ -21,7 +22,7 @@ NAME_WIDTH = 22
 
 
 def _cell(value: object, style: str = "") -> Text:
-    return Text(str(value), style=style, no_wrap=True)
+    return Text(display_line(str(value)), style=style, no_wrap=True)
 
 
 class RankingTable(DataTable[Text]):

@@ -117,20 +117,20 @@ class StatusBar(Widget):
         info = self.info
         parts: list[tuple[str, Content]] = []
         if info.history:
-            parts.append(("where", Content.styled(info.history, "bold $warning")))
+            parts.append(("where", Content.styled(one_line(info.history), "bold $warning")))
         elif info.round is not None:
             text = f"Round {info.round[0]}/{info.round[1]}"
             if info.stage and info.stage != "propose":
                 text += f" {info.stage}"
-            parts.append(("where", Content.styled(text, "bold")))
+            parts.append(("where", Content.styled(one_line(text), "bold")))
         if info.slots and not info.history:
             parts.append(("slots", self._slots(compact or bare_slots)))
         if info.judging and not info.history:
-            parts.append(("judging", Content.styled(info.judging, "$accent")))
+            parts.append(("judging", Content.styled(one_line(info.judging), "$accent")))
         if info.fast and not info.history:
             parts.append(("fast", Content.styled("fast", "$warning")))
         if info.preview and not info.history:
-            parts.append(("preview", Content.styled(info.preview, "$text-muted")))
+            parts.append(("preview", Content.styled(one_line(info.preview), "$text-muted")))
         if info.turn is not None and info.turn.calls:
             parts.append(("tokens", plain(f"{format_tokens(info.turn.tokens)} tok")))
             parts.append(("turn", plain(f"turn {_cost(info.turn)}")))
