@@ -38,6 +38,7 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.session import Reply
+from cltui.core.text import DisplayStream, display
 from cltui.ui.keymap import PANE_BINDINGS
 from cltui.ui.messages import PaneEvent
 from cltui.ui.pane_state import PaneState, PaneTitle, reply_notice, reply_state, usage_line
@@ -94,6 +95,7 @@ class ModelPane(VerticalScroll, can_focus=True):
             went_fast=self._went_fast,
         )
         self._reasoning_stream: MarkdownStream | None = None
+        self._reasoning_display = DisplayStream()
 
     def compose(self) -> ComposeResult:
         # The reasoning box is mounted when a reply has reasoning (few do; fewer widgets make
@@ -335,7 +337,10 @@ class ModelPane(VerticalScroll, can_focus=True):
                 box = await self._reasoning_box()
                 box.display = True
                 self._reasoning_stream = Markdown.get_stream(box.query_one(Markdown))
-            await self._reasoning_stream.write(reasoning)
+                self._reasoning_display = DisplayStream()
+            shown = self._reasoning_display.feed(reasoning)
+            if shown:
+                await self._reasoning_stream.write(shown)
         if text:
             await self.streamer.add(text, sent_at)
 
@@ -368,7 +373,7 @@ class ModelPane(VerticalScroll, can_focus=True):
         if found:
             return found.first(Collapsible)
         box = Collapsible(
-            Markdown(open_links=False, id="reasoning-text"),
+            ReplyMarkdown(id="reasoning-text"),
             title="Reasoning",
             collapsed=True,
             id="reasoning",
@@ -382,7 +387,7 @@ class ModelPane(VerticalScroll, can_focus=True):
             return
         box = await self._reasoning_box()
         box.display = bool(text)
-        await box.query_one(Markdown).update(text)
+        await box.query_one(Markdown).update(display(text))
 
     # -- settled replies (finish and history) ----------------------------------------------------
 

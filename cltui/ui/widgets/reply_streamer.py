@@ -10,6 +10,11 @@ goes into the `FastText` (wrapped plain lines in a fixed-size view that scrolls 
 growing reply never lays the screen out). Either way, once the reply ends the Markdown is set
 once from the authoritative text (`settle`) and the fast view is hidden again.
 
+Model text is untrusted: every widget gets its display form (`cltui.core.text`: control
+characters as visible symbols, so an escape sequence never reaches the terminal), built once per
+fragment; the ledger's offsets count that form. `text` stays the reply as the model sent it (what
+copy takes).
+
 This class owns that switching and nothing else; the pane decides when a reply starts and ends,
 and how to follow its text (it passes `follow` and `went_fast` for that); in fast mode the
 fast view follows the text itself.
@@ -23,6 +28,7 @@ from collections.abc import Callable
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
+from cltui.core.text import DisplayStream, display
 from cltui.ui.render_load import RenderLoad
 from cltui.ui.stream_ledger import StreamLedger
 from cltui.ui.widgets.fast_text import FastText
@@ -55,7 +61,10 @@ class ReplyStreamer:
         self._went_fast = went_fast
         """Told when a reply switches to fast mode (the title says so)."""
         self.text = ""
-        """The reply's text so far (or the settled reply's)."""
+        """The reply's text so far (or the settled reply's), as the model sent it."""
+        self.shown = ""
+        """`text` as the widgets show it (`display`), the text the ledger's offsets count."""
+        self._display = DisplayStream()
         self.fast = False
         """The reply streaming now goes into the live text (fast mode), not the Markdown."""
         self.ledger = StreamLedger()
@@ -63,7 +72,8 @@ class ReplyStreamer:
 
     def start(self) -> None:
         """A new reply: no text yet, and the streaming mode the screen's load asks for now."""
-        self.text = ""
+        self.text = self.shown = ""
+        self._display = DisplayStream()
         self.fast = self.load.fast if self.load is not None else False
         self.ledger.reset()
 
@@ -88,17 +98,21 @@ class ReplyStreamer:
         load = self.load
         if load is not None:
             load.note_text(len(text))
+        shown = self._display.feed(text)
+        if not shown:
+            return  # a CR held back until the next fragment says whether a LF follows
+        self.shown += shown
         if self.fast:
-            self.fast_view.append(text)
+            self.fast_view.append(shown)
         elif load is not None and load.fast:
             await self._go_fast()
         else:
-            await self._stream_markdown(len(self.text) - len(text), sent_at)
+            await self._stream_markdown(len(self.shown) - len(shown), sent_at)
 
     async def _stream_markdown(self, before: int, sent_at: float | None) -> None:
         """Stream what can be streamed of the text; the rest (a structured block in progress)
         shows in the live text. `before`: the text's length before this delta."""
-        step = self.ledger.step(self.text, before, sent_at)
+        step = self.ledger.step(self.shown, before, sent_at)
         if step.live_text is not None:
             self.live.set_text(step.live_text)
         else:
@@ -121,7 +135,7 @@ class ReplyStreamer:
         self.ledger.hand_all_to_live()
         self.live.clear()
         self._show_fast_view(True)
-        self.fast_view.set_text(self.text)
+        self.fast_view.set_text(self.shown)
         self.fast_view.follow()
         self._went_fast()
 
@@ -131,7 +145,7 @@ class ReplyStreamer:
         text moved on screen (the pane should follow it once laid out)."""
         if self._stream is None:
             return False  # the final flush of a stopped stream
-        shown = self.ledger.shown(covered, self.text)
+        shown = self.ledger.shown(covered, self.shown)
         if shown.oldest_sent_at is not None and self.load is not None:
             self.load.note_lag(time.monotonic() - shown.oldest_sent_at)
         if shown.live_text is not None:
@@ -148,8 +162,10 @@ class ReplyStreamer:
     async def settle(self, text: str) -> None:
         """Show `text` as Markdown, set once, and drop the live text and the fast view."""
         self.text = text
+        self.shown = display(text)
+        self._display = DisplayStream()
         self.markdown.display = True
-        await self.markdown.update(text)
+        await self.markdown.update(self.shown)
         self.live.clear()
         if self.fast_view.display or self.fast_view.text:
             self.fast_view.display = False
