@@ -18,6 +18,7 @@ from cltui.core.config_choice import choose_config
 from cltui.core.paths import sessions_dir as resolve_sessions_dir
 from cltui.core.providers.keys import find_missing_key
 from cltui.core.settings import UserSettings, load_user_settings
+from cltui.core.text import display_line
 from cltui.ui.bridge import Runner, RunnerSource
 from cltui.ui.render_load import RENDER_ENV, parse_render_mode
 
@@ -116,7 +117,7 @@ def build_app(argv: Sequence[str]) -> ConsensusApp:
     try:
         return prepare_app(args)
     except LaunchError as error:
-        print(f"cltui: {error}", file=sys.stderr)
+        print(f"cltui: {display_line(str(error))}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT) from None
 
 
@@ -125,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         app = prepare_app(args)
     except LaunchError as error:
-        print(f"cltui: {error}", file=sys.stderr)
+        print(f"cltui: {display_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     result = app.run(mouse=not getattr(args, "no_mouse", False))
     return result if isinstance(result, int) else (app.return_code or 0)

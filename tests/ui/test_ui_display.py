@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Markdown
 
+from cltui.core.providers.base import StreamChunk
 from cltui.ui.render_load import RenderMode
 from cltui.ui.widgets.model_pane import ModelPane
 from tests.support.scripted import Gate, ScriptedBackend, Usage
@@ -124,3 +125,24 @@ async def test_long_headings_wrap_inside_the_pane(tmp_path: Path) -> None:
         for header in headers:
             assert header.size.width <= room, type(header).__name__
             assert header.content_region.height >= 2, type(header).__name__
+
+
+async def test_reasoning_shows_html_and_escape_sequences_as_text(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    backend = ScriptedBackend()
+    backend.on("m/a", StreamChunk(reasoning="<thinking>\nstep\x1b[2J one\n\n"), Gate(gate),
+               StreamChunk(reasoning="then\x1b]0;pwned\x07 two"), "Answer.")  # fmt: skip
+    backend.on("m/agg", "Merged.")
+    app = make_app(demo_models_config(("m/a",), iterations=0), backend, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"why", "enter")
+        pane = main_screen(app).panes["m/a"]
+        box = pane.query_one("#reasoning-text", Markdown)
+        await wait_until(pilot, lambda: "one" in markdown_text(box))
+        assert "<thinking> step␛[2J one" in markdown_text(box)
+        gate.set()
+        await settle(pilot)
+        shown = markdown_text(box)
+        assert "<thinking> step␛[2J one" in shown and "then␛]0;pwned␇ two" in shown
+        assert not ACTING.search(shown)
+        assert pane.reasoning.endswith("then\x1b]0;pwned\x07 two")  # kept exact

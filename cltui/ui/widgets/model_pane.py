@@ -8,7 +8,7 @@ The pane is the reply's lifecycle and its place on screen; the rest is delegated
 - `PaneTitle` and the other helpers of `cltui.ui.pane_state` word the title, the state classes,
   the usage subtitle and the notice under a failed reply.
 History shows a saved reply without streaming. Reasoning streams as Markdown into its own
-collapsible in both modes (it is rarer, shorter and collapsed), so the pane keeps it itself.
+collapsible in both modes (it is rarer, shorter and collapsed): `ReasoningView`.
 
 Following the text: the pane anchors to its end once the text overflows it, and stops following
 as soon as the user scrolls away (until they scroll back to the end). In fast mode the pane itself
@@ -25,8 +25,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from cltui.core.events import (
     Event,
@@ -38,7 +37,6 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.session import Reply
-from cltui.core.text import DisplayStream, display
 from cltui.ui.keymap import PANE_BINDINGS
 from cltui.ui.messages import PaneEvent
 from cltui.ui.pane_state import PaneState, PaneTitle, reply_notice, reply_state, usage_line
@@ -46,6 +44,7 @@ from cltui.ui.render_load import RenderLoad
 from cltui.ui.safe_text import plain
 from cltui.ui.widgets.fast_text import FastText
 from cltui.ui.widgets.live_text import LiveText
+from cltui.ui.widgets.reasoning_view import ReasoningView
 from cltui.ui.widgets.reply_markdown import ReplyMarkdown
 from cltui.ui.widgets.reply_streamer import ReplyStreamer
 
@@ -94,8 +93,7 @@ class ModelPane(VerticalScroll, can_focus=True):
             follow=self._follow,
             went_fast=self._went_fast,
         )
-        self._reasoning_stream: MarkdownStream | None = None
-        self._reasoning_display = DisplayStream()
+        self._reasoning = ReasoningView(self, before=self.streamer.markdown)
 
     def compose(self) -> ComposeResult:
         # The reasoning box is mounted when a reply has reasoning (few do; fewer widgets make
@@ -322,7 +320,7 @@ class ModelPane(VerticalScroll, can_focus=True):
         self.query_one("#error").display = False
         self._unfollow()
         await self.streamer.clear_view()
-        await self._show_reasoning("")
+        await self._reasoning.show("")
         self.scroll_home(animate=False)
         self._set_state("waiting")
 
@@ -333,14 +331,7 @@ class ModelPane(VerticalScroll, can_focus=True):
             self._set_state("streaming")
         if reasoning:
             self.reasoning += reasoning
-            if self._reasoning_stream is None:
-                box = await self._reasoning_box()
-                box.display = True
-                self._reasoning_stream = Markdown.get_stream(box.query_one(Markdown))
-                self._reasoning_display = DisplayStream()
-            shown = self._reasoning_display.feed(reasoning)
-            if shown:
-                await self._reasoning_stream.write(shown)
+            await self._reasoning.write(reasoning)
         if text:
             await self.streamer.add(text, sent_at)
 
@@ -361,33 +352,7 @@ class ModelPane(VerticalScroll, can_focus=True):
     async def _stop_streams(self) -> None:
         """Stop the reply's streams (each flushes what it still holds)."""
         await self.streamer.stop()
-        if self._reasoning_stream is not None:
-            await self._reasoning_stream.stop()
-        self._reasoning_stream = None
-
-    # -- reasoning -------------------------------------------------------------------------------
-
-    async def _reasoning_box(self) -> Collapsible:
-        """The collapsed reasoning box above the reply, mounted on first use."""
-        found = self.query("#reasoning")
-        if found:
-            return found.first(Collapsible)
-        box = Collapsible(
-            ReplyMarkdown(id="reasoning-text"),
-            title="Reasoning",
-            collapsed=True,
-            id="reasoning",
-        )
-        await self.mount(box, before=self.markdown)
-        return box
-
-    async def _show_reasoning(self, text: str) -> None:
-        """Settle the reasoning box on `text` (hidden when there is none)."""
-        if not text and not self.query("#reasoning"):
-            return
-        box = await self._reasoning_box()
-        box.display = bool(text)
-        await box.query_one(Markdown).update(display(text))
+        await self._reasoning.stop()
 
     # -- settled replies (finish and history) ----------------------------------------------------
 
@@ -413,7 +378,7 @@ class ModelPane(VerticalScroll, can_focus=True):
         # The state (a CSS class) changes before the Markdown fills: a class change restyles
         # every widget in the pane, and right after streaming the pane holds only the live text.
         self._set_state(reply_state(reply))
-        await self._show_reasoning(self.reasoning)
+        await self._reasoning.show(self.reasoning)
         await self.streamer.settle(text)
         error = self.query_one("#error", Static)
         notice = reply_notice(reply)
