@@ -195,7 +195,7 @@ def watch_displays() -> None:
         record = SHOWN.get(id(self))
         pane = self.parent
         if record is not None and isinstance(pane, ModelPane) and not self.app._batch_count:
-            span = (pane.streamer.ledger.live_from, len(pane.text))
+            span = (pane.streamer.ledger.live_from, len(pane.streamer.shown))
             if not record.live or record.live[-1][1:] != span:
                 record.live.append((time.perf_counter(), *span))
         return original_render(self, y)
