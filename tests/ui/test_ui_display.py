@@ -12,7 +12,9 @@ import pytest
 from textual.widgets import Markdown
 
 from cltui.core.providers.base import StreamChunk
+from cltui.core.sessions.listing import SessionSummary
 from cltui.ui.render_load import RenderMode
+from cltui.ui.screens.session_picker import summary_prompt
 from cltui.ui.widgets.model_pane import ModelPane
 from tests.support.scripted import Gate, ScriptedBackend, Usage
 from tests.ui.support import demo_models_config, main_screen, make_app, settle, wait_until
@@ -146,3 +148,43 @@ async def test_reasoning_shows_html_and_escape_sequences_as_text(tmp_path: Path)
         assert "<thinking> step␛[2J one" in shown and "then␛]0;pwned␇ two" in shown
         assert not ACTING.search(shown)
         assert pane.reasoning.endswith("then\x1b]0;pwned\x07 two")  # kept exact
+
+
+@pytest.mark.parametrize("size", [(160, 40), (80, 24)])
+async def test_a_hostile_model_name_shows_as_symbols_in_title_status_tabs_and_toasts(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    name = "evil\x1b]0;pwned\x07\x1b[2J"
+    backend = ScriptedBackend()
+    backend.on("m/a", "Answer.")
+    backend.on("m/agg", "Merged.")
+    config = demo_models_config([{"id": "m/a", "label": name}, "m/b"], iterations=0)
+    app = make_app(config, backend, tmp_path)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        screen = main_screen(app)
+        await pilot.press(*"go", "enter")
+        await settle(pilot)
+        pane = screen.panes[name]
+        pane.focus()
+        await pilot.press("y")  # the toast names the model
+        await pilot.pause()
+        shown = "evil␛]0;pwned␇␛[2J"
+        toasts = [n.message for n in app._notifications]
+        title = pane._border_title.plain  # type: ignore[union-attr]
+        status = screen.status.render().plain
+        everything = "\n".join([*toasts, title, status])
+        assert shown in title and any(shown in t for t in toasts)
+        assert not ACTING.search(everything), repr(everything)
+        screenshot = app.export_screenshot()
+        assert "\x1b" not in screenshot and "evil␛" in screenshot
+
+
+def test_the_session_picker_shows_hostile_titles_models_and_errors_as_symbols() -> None:
+    good = SessionSummary(Path("a.toml"), "id", "Title\x1b]0;pwned\x07\nsecond line", "", "",
+                          "complete", 1, 0.0, models=("m\x1b[2J",))  # fmt: skip
+    damaged = SessionSummary(Path("b\x1bc.toml"), "id", "", "", "", "", 0, 0.0,
+                             error="bad \x1b[6n file")  # fmt: skip
+    good_text, damaged_text = summary_prompt(good).plain, summary_prompt(damaged).plain
+    assert "Title␛]0;pwned␇ second line" in good_text and "m␛[2J" in good_text
+    assert "b␛c.toml" in damaged_text and "bad ␛[6n file" in damaged_text
+    assert not ACTING.search(good_text + damaged_text)
