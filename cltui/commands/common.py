@@ -32,6 +32,7 @@ EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
 
+
 class CommandError(Exception):
     """Raised by a command to stop with a one-line message and an exit code."""
 
