@@ -204,3 +204,15 @@ def test_the_markdown_export_shows_control_characters_as_symbols() -> None:
     text = session_to_markdown(Session(config={}, turns=[Turn("q", rounds=[Round(0, [reply])])]))
     assert "wipe␛[2J\nline␍over␇" in text
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
+
+
+def test_html_like_lines_in_an_answer_read_as_text_in_markdown_viewers() -> None:
+    from markdown_it import MarkdownIt
+
+    answer = '<response model="x">\nThe answer.\n</response>\n\n```html\n<div>code</div>\n```'
+    reply = Reply("m", "ok", answer)
+    text = session_to_markdown(Session(config={}, turns=[Turn("q", rounds=[Round(0, [reply])])]))
+    assert '\\<response model="x">\nThe answer.\n\\</response>' in text
+    assert "```html\n<div>code</div>\n```" in text  # code is left alone
+    html = MarkdownIt("commonmark").render(text)  # a viewer that renders HTML blocks
+    assert "&lt;response model=&quot;x&quot;&gt;\nThe answer." in html

@@ -1,8 +1,9 @@
 """Sessions as documents: Markdown to read or share, JSON for scripts.
 
-Model answers are Markdown already and go in as they are, but for their headings: an answer's
-`## Summary` would otherwise sit above the `####` section it belongs to in the document's outline,
-so each answer's headings are moved below its section's level (keeping their order). Everything
+Model answers are Markdown already and go in as they are, but for two things (`fit_into_section`):
+an answer's `## Summary` would otherwise sit above the `####` section it belongs to in the
+document's outline, so its headings are moved below its section's level (keeping their order);
+and a line opening an HTML block would hide text in Markdown viewers, so it is escaped. Everything
 that lands in a heading or a table cell (model names, error messages, titles) is untrusted too,
 so it is escaped there: a `|` or a newline must not break the table, and `<`/`[` must not become
 HTML or links. The document is for people: control characters are shown as symbols
@@ -26,6 +27,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_HTML_START = re.compile(r"^( {0,3})<(?=[A-Za-z/!?])")
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([>*+-]|\d{1,9}[.)]|#{1,6}(?:[ \t]|$))|^ {4}|^\t")
 MAX_HEADING_LEVEL = 6
 TURN_PART_LEVEL = 3
@@ -58,15 +60,20 @@ def _close_open_fence(text: str) -> str:
     return text
 
 
-def demote_headings(text: str, section_level: int) -> str:
-    """`text` (Markdown from a model or a user) with its headings moved below `section_level`:
-    its highest heading becomes level `section_level + 1`, the others keep their distance from it
-    (up to level 6). Underlined (setext) headings become `#` headings. Code blocks are left alone.
+def fit_into_section(text: str, section_level: int) -> str:
+    """`text` (Markdown from a model or a user) made to stay inside a section of `section_level`.
+
+    Its headings move below that level: the highest becomes level `section_level + 1`, the
+    others keep their distance from it (up to level 6); underlined (setext) headings become `#`
+    headings. A line that would open an HTML block (`<response model="x">`, `<div>`), which
+    Markdown viewers do not show along with what follows it, gets its `<` escaped so it reads as
+    text, as it does in the app. Code blocks are left alone.
     """
     lines = text.split("\n")
     headings: dict[int, tuple[int, str]] = {}
     """line index -> (level, heading text); for a setext heading, the index of its text line."""
     underlines: set[int] = set()
+    html_starts: set[int] = set()
     fence = ""
     for index, line in enumerate(lines):
         match = _FENCE.match(line)
@@ -76,6 +83,9 @@ def demote_headings(text: str, section_level: int) -> str:
             continue
         if match:
             fence = match.group(1)
+            continue
+        if _HTML_START.match(line):
+            html_starts.add(index)
             continue
         atx = _ATX_HEADING.match(line)
         if atx:
@@ -93,9 +103,10 @@ def demote_headings(text: str, section_level: int) -> str:
         ):
             headings[index - 1] = (1 if underline.group(1)[0] == "=" else 2, above.strip())
             underlines.add(index)
-    if not headings:
+    if not headings and not html_starts:
         return text
-    shift = section_level + 1 - min(level for level, _ in headings.values())
+    top = min((level for level, _ in headings.values()), default=1)
+    shift = section_level + 1 - top
     out = []
     for index, line in enumerate(lines):
         if index in underlines:
@@ -103,12 +114,14 @@ def demote_headings(text: str, section_level: int) -> str:
         if index in headings:
             level, heading = headings[index]
             line = "#" * min(max(level + shift, 1), MAX_HEADING_LEVEL) + " " + heading
+        elif index in html_starts:
+            line = _HTML_START.sub(r"\1\\<", line, count=1)
         out.append(line)
     return "\n".join(out)
 
 
 def _block(text: str, section_level: int) -> str:
-    return demote_headings(_close_open_fence(text), section_level).rstrip("\n")
+    return fit_into_section(_close_open_fence(text), section_level).rstrip("\n")
 
 
 def _quote(text: str, section_level: int) -> str:
