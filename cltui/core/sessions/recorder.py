@@ -38,11 +38,15 @@ class SessionRecorder:
         *,
         on_saved: Callable[[Path], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.path = Path(path)
         self.on_saved = on_saved
         self.on_error = on_error
+        self.before_write = before_write
+        """Called before each write (the runner takes the session's lock there); a
+        `SessionError` it raises fails the save like a failed write."""
         self.last_error: str | None = None
         """The message of the latest failed save, cleared by the next successful one."""
         self.saves = 0
@@ -57,6 +61,8 @@ class SessionRecorder:
     def save(self) -> bool:
         """Write the file now; True when it worked."""
         try:
+            if self.before_write is not None:
+                self.before_write()
             write_session(self.session, self.path, self._renderer)
         except SessionError as error:
             self.last_error = str(error)
