@@ -4,12 +4,15 @@ otherwise a failed exit of its own (3), never a `saved:` line for a file that is
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 from tests.support.http_server import BackgroundServer, FakeOpenAI
+
+REPO = Path(__file__).resolve().parent.parent
 
 DISK_FULL = """\
 import errno, os, sys
@@ -104,3 +107,20 @@ def test_a_disk_full_run_exits_3_and_never_claims_a_save(tmp_path: Path) -> None
     assert result.stdout.strip()  # the answer that was paid for is still printed
     assert not target.exists()
     assert list(folder.iterdir()) == []  # no temp file, no lock file left behind
+
+
+def test_continuing_a_shipped_example_leaves_it_as_shipped(
+    tmp_path: Path, isolated_environment: Path
+) -> None:
+    example = tmp_path / "example-council.toml"
+    shutil.copyfile(REPO / "sessions" / "example-council.toml", example)
+    before = example.read_bytes()
+    result = run_cli("run", "--demo", "--resume", str(example), "--prompt", "one more")
+    assert result.returncode == 0, result.stderr
+    assert f"continuing the example {example} in a copy" in result.stderr
+    assert example.read_bytes() == before
+    (copy,) = (isolated_environment / "sessions").glob("*.toml")
+    assert f"saved: {copy}" in result.stderr
+    turns = tomllib.loads(copy.read_text(encoding="utf-8"))["turns"]
+    assert turns[-1]["prompt"] == "one more"
+    assert len(turns) == len(tomllib.loads(before.decode("utf-8"))["turns"]) + 1

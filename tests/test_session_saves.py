@@ -138,7 +138,11 @@ def test_save_as_refuses_a_file_that_is_not_a_session(tmp_path: Path) -> None:
 
 
 def test_stale_temp_files_of_the_session_are_removed_on_the_next_save(tmp_path: Path) -> None:
-    runner, _ = scripted_runner(tmp_path)
+    first, _ = scripted_runner(tmp_path)
+    first.save()
+    assert first.path is not None
+    first.release()
+    runner = ConsensusRunner.open(first.path, sessions_dir=tmp_path)  # as after a kill
     assert runner.path is not None
     name = runner.path.name
     stale = [tmp_path / f".{name}.k1ll3d.tmp", tmp_path / f".{name}.x9.tmp"]
@@ -177,3 +181,11 @@ def test_the_example_rule_is_the_file_name() -> None:
     assert runner_module.is_shipped_example(Path("sessions/example-moa.toml"))
     assert not runner_module.is_shipped_example(Path("sessions/my-example-moa.toml"))
     assert not runner_module.is_shipped_example(Path("sessions/20250101-000000-abc.toml"))
+
+
+def test_a_session_without_turns_yet_may_be_saved_over(tmp_path: Path) -> None:
+    runner, _ = scripted_runner(tmp_path)
+    runner.save()  # as right after the question was sent, before any reply
+    runner.release()
+    assert runner.path is not None
+    files.check_save_target(runner.path)  # no error: it is a cltui session

@@ -35,6 +35,7 @@ from cltui.core.sessions.files import (
     default_session_path,
     is_shipped_example,
     load_session,
+    remove_stale_temp_files,
     write_session,
 )
 from cltui.core.sessions.lock import SessionLock, SessionLocked
@@ -180,6 +181,7 @@ class ConsensusRunner:
         self.path, self.lock = target, None
         try:
             self.claim()
+            remove_stale_temp_files(target)
             write_session(self.session, target, TomlRenderer())
         except SessionError:
             if self.lock is not None:

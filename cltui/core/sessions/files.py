@@ -72,7 +72,6 @@ def write_session(session: Session, path: Path, renderer: TomlRenderer) -> None:
     """Stamp `updated_at` and write the file; raises SessionError. The renderer is the
     caller's so that a recorder keeps the text of unchanged turns from one save to the next."""
     session.updated_at = now_iso()
-    remove_stale_temp_files(path)
     try:
         data = encode_utf8(renderer.render(session))
     except (TypeError, ValueError) as error:
@@ -119,7 +118,7 @@ def is_session_file(path: Path) -> bool:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False
-    return "schema_version" in data and "turns" in data
+    return "schema_version" in data and "id" in data and "config" in data
 
 
 def check_save_target(path: Path) -> None:

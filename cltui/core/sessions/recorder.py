@@ -16,7 +16,7 @@ from cltui.core.events import (
 )
 from cltui.core.session import Session
 from cltui.core.sessions.errors import SessionError
-from cltui.core.sessions.files import write_session
+from cltui.core.sessions.files import remove_stale_temp_files, write_session
 from cltui.core.sessions.safe_text import title_from_prompt
 from cltui.core.sessions.toml_text import TomlRenderer
 
@@ -51,6 +51,8 @@ class SessionRecorder:
         """The message of the latest failed save, cleared by the next successful one."""
         self.saves = 0
         self._renderer = TomlRenderer()
+        self._swept: Path | None = None
+        """The file whose stale temp files are gone (once per file: the folder may be big)."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, TurnStarted) and not self.session.title:
@@ -63,6 +65,9 @@ class SessionRecorder:
         try:
             if self.before_write is not None:
                 self.before_write()
+            if self._swept != self.path:
+                remove_stale_temp_files(self.path)
+                self._swept = self.path
             write_session(self.session, self.path, self._renderer)
         except SessionError as error:
             self.last_error = str(error)
