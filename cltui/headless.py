@@ -88,6 +88,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
             api_keys=api_keys,
             base_url=getattr(args, "base_url", None),
             environ=os.environ,
+            view_if_locked=bool(getattr(args, "dry_run", False)),  # a dry run writes nothing
         )
         strategy = getattr(args, "strategy", None)
         if strategy and strategy != runner.config.strategy:

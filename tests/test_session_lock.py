@@ -66,6 +66,8 @@ def test_a_second_run_is_refused_while_another_process_holds_the_session(session
         assert result.returncode == 2
         assert f"{session}: open in process {holder.pid}, which is writing it" in result.stderr
         assert session.read_bytes() == before
+        dry = finished("run", "--demo", "--resume", str(session), "--dry-run")
+        assert dry.returncode == 0, dry.stderr  # a dry run writes nothing: no lock needed
     finally:
         killed(holder)
 
