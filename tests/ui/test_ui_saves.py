@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -19,6 +20,7 @@ from cltui.ui.screens.save_as import SaveAsScreen
 from tests.support.scripted import ScriptedBackend
 from tests.ui.support import demo_models_config, finished_session, main_screen, make_app, settle
 
+REPO = Path(__file__).resolve().parents[2]
 HOLD = """\
 import sys, time
 from cltui.core.sessions.lock import SessionLock
@@ -128,3 +130,16 @@ async def test_a_session_another_process_writes_opens_for_viewing_only(tmp_path:
         holder.kill()
         holder.communicate(timeout=10)
     assert path.read_bytes() == before
+
+
+def test_opening_a_shipped_example_says_additions_go_to_a_copy(tmp_path: Path) -> None:
+    example = tmp_path / "example-moa.toml"
+    shutil.copyfile(REPO / "sessions" / "example-moa.toml", example)
+    sessions = tmp_path / "sessions"
+    app = build_app(["--demo", "--resume", str(example), "--sessions-dir", str(sessions)])
+    assert app.runner.copied_from == example
+    assert app.runner.path is not None and app.runner.path.parent == sessions
+    assert any(
+        "example-moa.toml is a shipped example" in notice and str(app.runner.path) in notice
+        for notice in app.notices
+    )

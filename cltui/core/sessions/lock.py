@@ -19,6 +19,7 @@ must not lock the user out of their own session.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _try_lock(fd: int) -> bool:
         except BlockingIOError:
             return False
         except OSError as error:
-            if error.errno in (11, 13, 35):  # EAGAIN/EACCES/EWOULDBLOCK: held elsewhere
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):  # held elsewhere
                 return False
             raise
         return True
