@@ -224,6 +224,9 @@ class ConsensusApp(App[int]):
             notify_safe(self, reason, title="The round failed", severity="error", timeout=15)
             if self.main_screen is not None:
                 self.main_screen.show_failure(reason)
+        elif event.state == WorkerState.CANCELLED and self.runner.last_save_error:
+            notify_safe(self, "Round cancelled. The session is NOT saved (see the status line).",
+                        severity="error")  # fmt: skip
         elif event.state == WorkerState.CANCELLED:
             where = f" to {self.runner.path}" if self.runner.path else ""
             notify_safe(self, f"Round cancelled. The partial replies were saved{where}.")
@@ -352,8 +355,15 @@ class ConsensusApp(App[int]):
             self.push_screen(HelpScreen(self.user_keymap))
 
     async def action_quit(self) -> None:
-        """Quit; while a round runs, ask first (its partial text is saved either way)."""
-        if self.running:
+        """Quit; while a round runs, ask first (its partial text is saved either way); when the
+        session could not be saved, ask too: quitting would lose it (ctrl+p saves elsewhere)."""
+        if self.runner.last_save_error:
+            question = (
+                "The session is NOT saved: quitting loses what is not on disk. Quit anyway? "
+                "(ctrl+p, 'Save session as' saves it elsewhere.)"
+            )
+            self.push_screen(ConfirmScreen(question, yes="Quit", no="Keep it"), self._quit)
+        elif self.running:
             question = "A round is still running. Quit anyway? Its partial replies are saved."
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Keep going"), self._quit)
         else:

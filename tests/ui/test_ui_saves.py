@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import Input
 
 from cltui.ui.launch import build_app
+from cltui.ui.screens.confirm import ConfirmScreen
 from cltui.ui.screens.save_as import SaveAsScreen
 from tests.support.scripted import ScriptedBackend
 from tests.ui.support import demo_models_config, finished_session, main_screen, make_app, settle
@@ -58,6 +59,14 @@ async def test_a_failed_save_stays_on_screen_until_saved_elsewhere(tmp_path: Pat
         app.clear_notifications()
         await pilot.pause()
         assert f"NOT SAVED: {blocker} is a file, not a folder" in screen_text(app)
+
+        await pilot.press("ctrl+q")  # quitting now would lose the session: asked first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "The session is NOT saved" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
 
         await pilot.press("ctrl+p")
         await pilot.press(*"Save session as")
