@@ -2,7 +2,10 @@
 
 Progress goes to stderr, the final answer (or the whole session as JSON) to stdout, and the session
 is saved after every reply exactly as the TUI saves it. Exit codes: 0 success, 1 the run failed,
-2 bad input, 130 interrupted (the session is then saved as `interrupted` and can be resumed).
+2 bad input (a session that cannot be saved where asked, or that another process is running,
+included: found before any model is called), 3 finished but the session could not be saved (the
+calls were made; the file is missing or behind), 130 interrupted (the session is then saved as
+`interrupted` and can be resumed).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.progress import ProgressPrinter, printable
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _error(message: str) -> None:
@@ -57,10 +60,18 @@ def main(args: argparse.Namespace) -> int:
         _error(missing)
         return EXIT_USAGE
     try:
+        runner.claim()  # before any paid call: the file can be written, and by us alone
+    except SessionError as error:
+        _error(str(error))
+        return EXIT_USAGE
+    try:
         return asyncio.run(_run(runner, args, prompt))
     except KeyboardInterrupt:
-        where = f"; resume with: cltui run --resume {runner.path}" if runner.path else ""
-        _error(f"interrupted: the session was saved as interrupted{where}")
+        if runner.last_save_error:
+            _error(f"interrupted, and the session could not be saved: {runner.last_save_error}")
+        else:
+            where = f"; resume with: cltui run --resume {runner.path}" if runner.path else ""
+            _error(f"interrupted: the session was saved as interrupted{where}")
         return EXIT_INTERRUPTED
 
 
@@ -77,6 +88,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
             api_keys=api_keys,
             base_url=getattr(args, "base_url", None),
             environ=os.environ,
+            view_if_locked=bool(getattr(args, "dry_run", False)),  # a dry run writes nothing
         )
         strategy = getattr(args, "strategy", None)
         if strategy and strategy != runner.config.strategy:
@@ -127,6 +139,8 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
     runner.add_sink(printer)
     turn: Turn | None = None
     try:
+        if runner.copied_from is not None:
+            sys.stderr.write(f"continuing the example {runner.copied_from} in a copy\n")
         if runner.path is not None:
             sys.stderr.write(f"session: {runner.path}\n")
         await runner.fetch_credits()
@@ -162,8 +176,14 @@ def _json(text: str) -> None:
 
 
 def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
-    if runner.last_save_error:
-        _error(f"the session could not be saved: {runner.last_save_error}")
+    """Print the result; the exit code says how the run went, and 3 whenever the file on disk
+    does not hold it (however the turn ended: what was paid for is then only in this output)."""
+    unsaved = runner.last_save_error
+    if unsaved:
+        _error(
+            f"{unsaved}. The answer is only in this output; "
+            "free the space or pick another place (--save PATH or --sessions-dir DIR)"
+        )
     if getattr(args, "json", False):
         from cltui.core.export import session_to_json
 
@@ -178,12 +198,14 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
             f" · {format_cost(totals.cost, totals.estimated)}"
             f" (session {format_cost(whole.cost, whole.estimated)})\n"
         )
-    if runner.path is not None:
+    if runner.path is not None and not unsaved:
         sys.stderr.write(f"saved: {runner.path}\n")
         if turn is not None and turn.status != "complete":
             sys.stderr.write(
                 f"to try again from where it stopped: cltui run --resume {runner.path}\n"
             )
+    if unsaved:
+        return EXIT_NOT_SAVED
     if turn is None:
         return EXIT_OK
     return EXIT_OK if turn.status == "complete" else EXIT_FAILED

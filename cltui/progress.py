@@ -23,6 +23,7 @@ from cltui.core.events import (
     RoundFinished,
     RoundStarted,
     SessionSaved,
+    SessionSaveFailed,
     TurnFinished,
     TurnStarted,
 )
@@ -56,8 +57,13 @@ class ProgressPrinter:
         self._drawn = 0
         self._last_draw = 0.0
         self._round_label = ""
+        self._save_failure = ""
+        """The reason the latest save failed, until one works (said once, not per reply)."""
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, SessionSaveFailed | SessionSaved):
+            self._save_state(event)  # even when quiet: work that is not on disk is never silent
+            return
         if self.quiet:
             return
         match event:
@@ -104,13 +110,23 @@ class ProgressPrinter:
                     self._write(f"  agreement with the previous round: {agreement:.0%}{note}")
             case CreditsChanged(remaining=remaining) if remaining is not None:
                 self._write(f"credits left: {format_cost(remaining)}")
-            case SessionSaved():
-                pass
             case TurnFinished(status=status, error=error):
                 self._flush_block()
                 if status != "complete":
                     reason = f": {printable(error)}" if error else ""
                     self._write(f"turn {status}{reason}")
+
+    def _save_state(self, event: SessionSaveFailed | SessionSaved) -> None:
+        if isinstance(event, SessionSaveFailed):
+            if event.reason != self._save_failure:
+                self._save_failure = event.reason
+                self._write(
+                    f"NOT SAVED: {printable(event.path)}: {printable(event.reason)}"
+                    " (tried again after every reply)"
+                )
+        elif self._save_failure:
+            self._save_failure = ""
+            self._write(f"saved again: {printable(event.path)}")
 
     # -- drawing -------------------------------------------------------------------------------
 

@@ -34,20 +34,24 @@ def _providers(config: dict) -> list[str]:
     return found
 
 
-def test_the_interrupted_example_resumes_offline(tmp_path: Path) -> None:
+def test_the_interrupted_example_resumes_offline_in_a_copy(
+    tmp_path: Path, isolated_environment: Path
+) -> None:
     source = next(p for p in EXAMPLES if p.name == "example-interrupted.toml")
-    copy = tmp_path / source.name
-    shutil.copy(source, copy)
+    example = tmp_path / source.name
+    shutil.copy(source, example)
     before = tomllib.loads(source.read_text(encoding="utf-8"))
     assert before["status"] == "interrupted"
     result = subprocess.run(
-        [sys.executable, "-m", "cltui", "run", "--resume", str(copy)],
+        [sys.executable, "-m", "cltui", "run", "--resume", str(example)],
         env={**os.environ, "CLTUI_DEMO_SPEED": "1000"},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    assert example.read_bytes() == source.read_bytes()  # the shipped file is left as it is
+    (copy,) = (isolated_environment / "sessions").glob("*.toml")
     after = tomllib.loads(copy.read_text(encoding="utf-8"))
     assert after["status"] == "complete"
     assert after["turns"][0]["rounds"][0] == before["turns"][0]["rounds"][0]

@@ -69,3 +69,38 @@ def test_the_keys_stay_out_of_the_repr_that_crash_reports_print(tmp_path: Path) 
     settings = load_user_settings(file)
     assert settings.api_keys == {"openrouter": KEY}
     assert KEY not in repr(settings)
+
+
+COMMENTED = f"""\
+# My cltui settings: kept by hand.
+theme = "old"   # the look I like
+
+consensus = "~/consensus/default.toml"  # where I start
+
+[keys]
+# m is easier than f
+"pane.maximize" = "m"
+
+[providers.openrouter]
+api_key = "{KEY}"   # rotated monthly
+"""
+
+
+def test_a_theme_change_keeps_comments_and_layout(tmp_path: Path) -> None:
+    file = tmp_path / "config.toml"
+    file.write_text(COMMENTED, "utf-8")
+    save_setting("theme", "nord", file)
+    assert file.read_text("utf-8") == COMMENTED.replace('"old"', '"nord"')
+
+
+def test_a_new_setting_lands_among_the_top_level_keys(tmp_path: Path) -> None:
+    file = tmp_path / "config.toml"
+    original = COMMENTED.replace('theme = "old"   # the look I like\n', "")
+    file.write_text(original, "utf-8")
+    save_setting("theme", "nord", file)
+    text = file.read_text("utf-8")
+    settings = load_user_settings(file)
+    assert settings.theme == "nord" and settings.keys == {"pane.maximize": "m"}
+    assert settings.api_keys == {"openrouter": KEY}
+    assert "# m is easier than f" in text and "# rotated monthly" in text
+    assert text.index("theme") < text.index("[keys]")

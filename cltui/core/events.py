@@ -113,7 +113,20 @@ class CreditsChanged:
 
 @dataclass(frozen=True, slots=True)
 class SessionSaved:
+    """The file at `path` now holds everything up to the event that caused the save (which the
+    sinks have already received)."""
+
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSaveFailed:
+    """Writing the session failed: the file at `path` misses the latest work. Every later save
+    tries again; a `SessionSaved` says when one worked."""
+
+    path: str
+    reason: str
+    """Why, for the user: 'No space left on device', 'open in process 4242, ...'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +151,7 @@ Event = (
     | RoundFinished
     | CreditsChanged
     | SessionSaved
+    | SessionSaveFailed
     | TurnFinished
 )
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomli_w
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
 
 from cltui.core.config import ConfigError
 from cltui.core.paths import user_settings_file
@@ -94,20 +95,26 @@ class SettingsNotSaved(OSError):
 
 
 def save_setting(key: str, value: Any, path: Path | None = None) -> None:
-    """Change one top-level setting, keeping the rest of the file (written atomically; a new
-    file, and any file holding keys, is readable by the user only).
+    """Change one top-level setting, keeping the rest of the file as the user wrote it: the
+    comments, the order and the layout stay, only the value of `key` changes (or is added).
+    Written atomically; a new file, and any file holding keys, is readable by the user only.
 
     Raises `SettingsNotSaved` rather than replace a file it cannot parse."""
     from cltui.core.sessions.files import atomic_write_bytes
 
     file = path or user_settings_file()
     try:
-        doc = tomllib.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        doc = {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = ""
+    except UnicodeDecodeError as error:
+        raise SettingsNotSaved(f"{file} is not valid TOML ({error}); fix it first") from None
+    try:
+        tomllib.loads(text)  # the reader's verdict: what the app could not read is left alone
+        doc = tomlkit.parse(text)
+    except (tomllib.TOMLDecodeError, TOMLKitError) as error:
         raise SettingsNotSaved(f"{file} is not valid TOML ({error}); fix it first") from None
     doc[key] = value
-    atomic_write_bytes(file, tomli_w.dumps(doc).encode("utf-8"))
+    atomic_write_bytes(file, tomlkit.dumps(doc).encode("utf-8"))
     if "providers" in doc:
         os.chmod(file, 0o600)  # it holds keys

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from cltui.core.config import ConsensusConfig
 from cltui.core.settings import save_setting
-from cltui.ui.bridge import Runner, RunnerSource
+from cltui.ui.bridge import Runner, RunnerSource, opening_notices
 from cltui.ui.commands import consensus_commands
 from cltui.ui.keymap import APP_BINDINGS
 from cltui.ui.render_load import RenderMode
@@ -30,6 +30,7 @@ from cltui.ui.safe_text import notify_safe
 from cltui.ui.screens.confirm import ConfirmScreen
 from cltui.ui.screens.help import HelpScreen
 from cltui.ui.screens.main import MainScreen
+from cltui.ui.screens.save_as import SaveAsScreen
 from cltui.ui.screens.session_picker import SessionPicker
 from cltui.ui.session_export import export_path, latest_final_answer, write_markdown_export
 from cltui.ui.themes import DEFAULT_DARK, load_all_themes
@@ -171,9 +172,16 @@ class ConsensusApp(App[int]):
             notify_safe(self, message, severity="warning")
         return self.running
 
+    def _viewing_only(self) -> bool:
+        """Whether the session is open for viewing only (saying why if so): another process
+        writes it, and two writers would pay twice and lose each other's replies."""
+        if self.runner.read_only:
+            notify_safe(self, f"Viewing only: {self.runner.read_only}", severity="warning")
+        return bool(self.runner.read_only)
+
     def submit(self, prompt: str) -> None:
         """Ask the models (a follow-up continues the conversation)."""
-        if self._busy("A round is running: escape cancels it."):
+        if self._busy("A round is running: escape cancels it.") or self._viewing_only():
             return
         self._worker = self.drive(prompt)
         self.refresh_bindings()
@@ -185,7 +193,7 @@ class ConsensusApp(App[int]):
 
     def retry(self, turn: int, round: int, slot: str) -> None:
         """Call one failed model of the latest round again."""
-        if self._busy("Wait for the round to finish, then retry."):
+        if self._busy("Wait for the round to finish, then retry.") or self._viewing_only():
             return
         self._worker = self.drive_retry(turn, round, slot)
 
@@ -216,6 +224,9 @@ class ConsensusApp(App[int]):
             notify_safe(self, reason, title="The round failed", severity="error", timeout=15)
             if self.main_screen is not None:
                 self.main_screen.show_failure(reason)
+        elif event.state == WorkerState.CANCELLED and self.runner.last_save_error:
+            notify_safe(self, "Round cancelled. The session is NOT saved (see the status line).",
+                        severity="error")  # fmt: skip
         elif event.state == WorkerState.CANCELLED:
             where = f" to {self.runner.path}" if self.runner.path else ""
             notify_safe(self, f"Round cancelled. The partial replies were saved{where}.")
@@ -234,7 +245,7 @@ class ConsensusApp(App[int]):
         if action == "cancel_round":
             return self.running
         if action == "resume_round":
-            return not self.running and self.runner.can_resume
+            return not self.running and self.runner.can_resume and not self.runner.read_only
         return True
 
     async def action_cancel_round(self) -> None:
@@ -242,7 +253,7 @@ class ConsensusApp(App[int]):
             await self._stop_running()
 
     def action_resume_round(self) -> None:
-        if self.running:
+        if self.running or self._viewing_only():
             return
         if not self.runner.can_resume:
             notify_safe(self, "There is no unfinished round to resume.")
@@ -251,12 +262,33 @@ class ConsensusApp(App[int]):
         self.refresh_bindings()
 
     def action_save_session(self) -> None:
+        if self._viewing_only():
+            return
         try:
             path = self.runner.save()
         except OSError as error:
             notify_safe(self, f"Could not save: {error}", severity="error")
             return
+        if path is not None and self.runner.last_save_error:
+            return  # the failure is in the status bar and its toast already
         notify_safe(self, f"Saved to {path}." if path else "This session is not saved to disk.")
+
+    def action_save_session_as(self) -> None:
+        """Ask for another place and keep saving there (the way out of a failing folder)."""
+        if self._viewing_only():
+            return
+        problem = self.runner.last_save_error or ""
+        self.push_screen(SaveAsScreen(self.runner.path, problem), self._save_as_chosen)
+
+    def _save_as_chosen(self, target: Path | None) -> None:
+        if target is None:
+            return
+        try:
+            path = self.runner.save_as(target)
+        except (ValueError, OSError) as error:  # SessionError is a ValueError
+            notify_safe(self, str(error), title="Not saved there", severity="error", timeout=15)
+            return
+        notify_safe(self, f"Saved to {path}; later replies are saved there too.")
 
     def action_export_session(self) -> None:
         """Write the session as Markdown beside its file (a snapshot, even mid-round)."""
@@ -302,8 +334,8 @@ class ConsensusApp(App[int]):
             notify_safe(self, str(error), title="Cannot open the session", severity="error")
             return
         self.run_worker(self._switch_runner(runner), group="switch")
-        if runner.can_resume:
-            notify_safe(self, "This session has an unfinished round: ctrl+r finishes it.")
+        for notice in opening_notices(runner):
+            notify_safe(self, notice, severity="warning", timeout=12)
 
     def action_new_session(self) -> None:
         if self._busy(CANCEL_FIRST):
@@ -323,8 +355,15 @@ class ConsensusApp(App[int]):
             self.push_screen(HelpScreen(self.user_keymap))
 
     async def action_quit(self) -> None:
-        """Quit; while a round runs, ask first (its partial text is saved either way)."""
-        if self.running:
+        """Quit; while a round runs, ask first (its partial text is saved either way); when the
+        session could not be saved, ask too: quitting would lose it (ctrl+p saves elsewhere)."""
+        if self.runner.last_save_error:
+            question = (
+                "The session is NOT saved: quitting loses what is not on disk. Quit anyway? "
+                "(ctrl+p, 'Save session as' saves it elsewhere.)"
+            )
+            self.push_screen(ConfirmScreen(question, yes="Quit", no="Keep it"), self._quit)
+        elif self.running:
             question = "A round is still running. Quit anyway? Its partial replies are saved."
             self.push_screen(ConfirmScreen(question, yes="Quit", no="Keep going"), self._quit)
         else:

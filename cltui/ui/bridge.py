@@ -28,6 +28,10 @@ class Runner(Protocol):
     config: ConsensusConfig
     session: Session
     path: Path | None
+    read_only: str
+    """Why the session can only be viewed (another process writes it); empty otherwise."""
+    last_save_error: str | None
+    copied_from: Path | None
 
     def add_sink(self, sink: EventSink) -> None: ...
 
@@ -48,6 +52,8 @@ class Runner(Protocol):
 
     def save(self) -> Path | None: ...
 
+    def save_as(self, target: Path) -> Path: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -59,6 +65,22 @@ class RunnerSource:
     new: Callable[[], Runner]
     open: Callable[[Path], Runner]
     """Opens a saved session; raises `SessionError` (or `OSError`) with a user-facing message."""
+
+
+def opening_notices(runner: Runner) -> list[str]:
+    """What to tell the user on opening a saved session: viewing only, a copy of an example,
+    or an unfinished round."""
+    if runner.read_only:
+        return [f"Viewing only: {runner.read_only}. Asking is off in this window."]
+    notices = []
+    if runner.copied_from is not None:
+        notices.append(
+            f"{runner.copied_from.name} is a shipped example: it is left as it is, and what you "
+            f"add is saved in a copy, {runner.path}."
+        )
+    if runner.can_resume:
+        notices.append("This session has an unfinished round: ctrl+r finishes it.")
+    return notices
 
 
 COALESCE_SECONDS = 0.0

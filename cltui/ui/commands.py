@@ -51,6 +51,8 @@ def consensus_commands(app: ConsensusApp, screen: MainScreen) -> Iterator[System
                             "Ranking table ⇄ the verdict matrix (judge) or each reviewer's places",
                             screen.action_toggle_matrix)  # fmt: skip
     yield SystemCommand("Save session", "Write the session file now", app.action_save_session)
+    yield SystemCommand("Save session as…", "Save to another file, and keep saving there",
+                        app.action_save_session_as)  # fmt: skip
     yield SystemCommand("Export as Markdown", "Write the session as a Markdown file beside it",
                         app.action_export_session)  # fmt: skip
     yield SystemCommand("Copy final answer", "Copy the latest question's final answer",

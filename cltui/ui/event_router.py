@@ -22,6 +22,8 @@ from cltui.core.events import (
     ReplyStarted,
     RoundFinished,
     RoundStarted,
+    SessionSaved,
+    SessionSaveFailed,
     TurnFinished,
     TurnStarted,
 )
@@ -119,6 +121,28 @@ class EventRouter:
             self.screen.status.update_info(credits=event.remaining, credits_known=True)
         elif isinstance(event, TurnFinished):
             self._turn_finished(event)
+        elif isinstance(event, SessionSaveFailed | SessionSaved):
+            self._save_event(event)
+
+    def _save_event(self, event: SessionSaveFailed | SessionSaved) -> None:
+        """A failed save stays in the status bar (path and reason) until a save works; the
+        toast comes once per new reason, not after every reply that fails again."""
+        status = self.screen.status
+        app = self.screen.app
+        if isinstance(event, SessionSaveFailed):
+            if status.info.save_failed != event.reason:
+                notify_safe(
+                    app,
+                    f"{event.reason}\n{event.path}\nIt is tried again after every reply; "
+                    "ctrl+p, 'Save session as' saves it elsewhere.",
+                    title="The session is not saved",
+                    severity="error",
+                    timeout=20,
+                )
+            status.update_info(save_failed=event.reason, save_path=event.path)
+        elif status.info.save_failed:
+            status.update_info(save_failed="", save_path="")
+            notify_safe(app, f"Saved again to {event.path}.")
 
     # -- one model call --------------------------------------------------------------------------
 

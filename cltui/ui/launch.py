@@ -19,7 +19,7 @@ from cltui.core.paths import sessions_dir as resolve_sessions_dir
 from cltui.core.providers.keys import find_missing_key
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.core.text import display_line
-from cltui.ui.bridge import Runner, RunnerSource
+from cltui.ui.bridge import Runner, RunnerSource, opening_notices
 from cltui.ui.render_load import RENDER_ENV, parse_render_mode
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     def open_runner(path: Path) -> Runner:
         return ConsensusRunner.open(
             path, demo=demo, sessions_dir=sessions, api_keys=settings.api_keys,
-            base_url=base_url, environ=os.environ,
+            base_url=base_url, environ=os.environ, view_if_locked=True,
         )  # fmt: skip
 
     def key_notice(config: ConsensusConfig) -> str | None:
@@ -86,8 +86,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
         runner = open_runner(resolve_session_ref(resume, sessions)) if resume else new_runner()
     except (SessionError, OSError) as error:
         raise LaunchError(str(error)) from None
-    if runner.can_resume:
-        notices.append("This session has an unfinished round: ctrl+r finishes it.")
+    notices.extend(opening_notices(runner))
     render, render_notice = parse_render_mode(os.environ.get(RENDER_ENV))
     if render_notice:
         notices.append(render_notice)

@@ -9,6 +9,7 @@ one, never half of either.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import tempfile
@@ -77,9 +78,85 @@ def write_session(session: Session, path: Path, renderer: TomlRenderer) -> None:
         raise SessionError.at(str(path), "", f"cannot save: {error}") from None
     try:
         atomic_write_bytes(path, data)
+    except (FileExistsError, NotADirectoryError):  # a file where the folder should be
+        problem = f"cannot save: {_first_file_in(path.parent)} is a file, not a folder"
+        raise SessionError.at(str(path), "", problem) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise SessionError.at(str(path), "", f"cannot save: {reason}") from None
+
+
+def _first_file_in(folder: Path) -> Path:
+    """The part of a folder path that exists as a regular file (the folder itself if none)."""
+    for part in [*reversed(folder.parents), folder]:
+        if part.exists() and not part.is_dir():
+            return part
+    return folder
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete the temporary files earlier saves of this session left behind when their process
+    was killed between writing and renaming. Only this session's own (`.NAME.*.tmp`), and only
+    by its one writer (see `lock`), so no save in progress is ever removed."""
+    path = Path(path)
+    pattern = os.path.join(glob.escape(str(path.parent)), f".{glob.escape(path.name)}.*.tmp")
+    for stale in glob.glob(pattern):
+        with contextlib.suppress(OSError):
+            os.unlink(stale)
+
+
+def is_shipped_example(path: Path) -> bool:
+    """Whether the file is one of the example sessions shipped with cltui (`example-*.toml`):
+    those are read, never rewritten; continuing one writes a copy."""
+    name = Path(path).name
+    return name.startswith("example-") and name.endswith(".toml")
+
+
+def is_session_file(path: Path) -> bool:
+    """Whether the file holds a cltui session (a TOML table with the session's own keys)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return "schema_version" in data and "id" in data and "config" in data
+
+
+def check_save_target(path: Path) -> None:
+    """Raise `SessionError` when a session cannot be saved at `path`, before anything is spent.
+
+    Checked: the path is not a folder; no part of its folder is a regular file; the folder (or
+    the nearest one that exists, when it is still to be made) takes new files; and an existing
+    file there is a cltui session (or empty), never a config or anything else the user would
+    lose."""
+    path = Path(path)
+    source = str(path)
+    if path.is_dir():
+        raise SessionError.at(
+            source, "", f"is a folder; give a file name, e.g. {path / 'session.toml'}"
+        )
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SessionError.at(
+            source, "", f"cannot save: {existing} is a file, not a folder; choose another place"
+        )
+    if existing == folder:
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".cltui-probe-", suffix=".tmp")
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SessionError.at(source, "", f"cannot save in {folder}: {reason}") from None
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        raise SessionError.at(source, "", f"cannot create {folder}: {existing} is not writable")
+    if path.is_file() and path.stat().st_size > 0 and not is_session_file(path):
+        raise SessionError.at(
+            source, "", "exists and is not a cltui session; not overwritten: choose another file"
+        )
 
 
 def save_session(session: Session, path: str | os.PathLike[str]) -> None:

@@ -16,7 +16,7 @@ from cltui.core.events import (
 )
 from cltui.core.session import Session
 from cltui.core.sessions.errors import SessionError
-from cltui.core.sessions.files import write_session
+from cltui.core.sessions.files import remove_stale_temp_files, write_session
 from cltui.core.sessions.safe_text import title_from_prompt
 from cltui.core.sessions.toml_text import TomlRenderer
 
@@ -38,15 +38,21 @@ class SessionRecorder:
         *,
         on_saved: Callable[[Path], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        before_write: Callable[[], None] | None = None,
     ) -> None:
         self.session = session
         self.path = Path(path)
         self.on_saved = on_saved
         self.on_error = on_error
+        self.before_write = before_write
+        """Called before each write (the runner takes the session's lock there); a
+        `SessionError` it raises fails the save like a failed write."""
         self.last_error: str | None = None
         """The message of the latest failed save, cleared by the next successful one."""
         self.saves = 0
         self._renderer = TomlRenderer()
+        self._swept: Path | None = None
+        """The file whose stale temp files are gone (once per file: the folder may be big)."""
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, TurnStarted) and not self.session.title:
@@ -57,6 +63,11 @@ class SessionRecorder:
     def save(self) -> bool:
         """Write the file now; True when it worked."""
         try:
+            if self.before_write is not None:
+                self.before_write()
+            if self._swept != self.path:
+                remove_stale_temp_files(self.path)
+                self._swept = self.path
             write_session(self.session, self.path, self._renderer)
         except SessionError as error:
             self.last_error = str(error)

@@ -134,6 +134,9 @@ class MainScreen(Screen[None]):
         prompt.focus()
         if self.animate:
             self.set_interval(0.1, self._tick)
+        if self.runner.read_only:
+            self.status.update_info(notice="viewing only", notice_severity="warning")
+            prompt.disabled = True
         if self.runner.session.turns:
             await self.show_position(self.history.latest())
         else:

@@ -56,10 +56,14 @@ class StatusInfo:
     """Progress of the judge calls or reviews of the round: 'judge 4/6'."""
     fast: bool = False
     """Replies stream as plain text for now: the screen could not keep up with Markdown."""
+    save_failed: str = ""
+    """Why the latest save failed; shown until a save works."""
+    save_path: str = ""
+    """The file that failed to save."""
 
 
 PRIORITY = {
-    "where": 0, "notice": 1, "slots": 2, "judging": 3, "preview": 3, "elapsed": 4,
+    "where": 0, "save": 0, "notice": 1, "slots": 2, "judging": 3, "preview": 3, "elapsed": 4,
     "agreement": 5, "turn": 6, "fast": 7, "credits": 8, "tokens": 9, "session": 10,
 }  # fmt: skip
 """Which parts of the line stay when it does not fit (lower stays longer)."""
@@ -123,6 +127,9 @@ class StatusBar(Widget):
             if info.stage and info.stage != "propose":
                 text += f" {info.stage}"
             parts.append(("where", Content.styled(one_line(text), "bold")))
+        if info.save_failed:
+            text = f"NOT SAVED: {info.save_failed} ({info.save_path})"
+            parts.append(("save", Content.styled(one_line(text, 120), "bold $error")))
         if info.slots and not info.history:
             parts.append(("slots", self._slots(compact or bare_slots)))
         if info.judging and not info.history:
