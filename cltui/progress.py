@@ -20,6 +20,7 @@ from cltui.core.events import (
     ReplyFinished,
     ReplyRetrying,
     ReplyStarted,
+    ReplyWaiting,
     RoundFinished,
     RoundStarted,
     SessionSaved,
@@ -88,6 +89,11 @@ class ProgressPrinter:
                 line.state = "retrying"
                 line.detail = f"in {delay:.0f} s: {printable(reason)[:80]}"
                 self._show(slot)
+            case ReplyWaiting(slot=slot, reason=reason, seconds=seconds) if slot in self._lines:
+                line = self._lines[slot]
+                line.state = "waiting"
+                line.detail = f"{printable(reason)[:80]}: {seconds:.0f} s"
+                self._show(slot)
             case ReplyFinished(slot=slot, reply=reply) if slot in self._lines:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
@@ -115,7 +121,8 @@ class ProgressPrinter:
     def _format(self, line: _Line) -> str:
         match line.state:
             case "waiting":
-                return f"  … {line.model}  waiting"
+                why = f" ({line.detail})" if line.detail else ""
+                return f"  … {line.model}  waiting{why}"
             case "streaming":
                 count = f" · ~{line.chunks} tokens" if self.live else ""  # a chunk is about a token
                 return f"  ▸ {line.model}  streaming{count}"

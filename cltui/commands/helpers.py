@@ -28,7 +28,7 @@ from cltui.commands.common import (
 )
 
 if TYPE_CHECKING:
-    from cltui.core.providers.base import RetryNotice
+    from cltui.core.providers.base import RetryNotice, WaitNotice
     from cltui.core.providers.client import OpenAIClient
     from cltui.core.providers.results import CreditsInfo, ModelInfo
 
@@ -304,7 +304,13 @@ async def _complete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tell_retry(notice: RetryNotice) -> None:
+def _tell_retry(notice: RetryNotice | WaitNotice) -> None:
+    from cltui.core.providers.base import WaitNotice  # light: no httpx behind it
+
+    if isinstance(notice, WaitNotice):
+        sys.stderr.write(f"cltui: {one_line(notice.reason)}: waiting {notice.seconds:.0f} s\n")
+        sys.stderr.flush()
+        return
     sys.stderr.write(
         f"cltui: {one_line(notice.reason)}; retrying in {notice.delay:.0f} s "
         f"(attempt {notice.attempt} of {notice.max_attempts})\n"

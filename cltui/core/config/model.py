@@ -65,6 +65,11 @@ class ProviderSpec:
     connect_timeout: float = 10.0
     idle_timeout: float = 120.0
     """Seconds without any stream event (keep-alive comments count) before a call is abandoned."""
+    first_token_timeout: float = 120.0
+    """Seconds from a call's first request to its first token. Keep-alive comments do not count:
+    a server that only says it is processing must not hold a call for ever."""
+    total_timeout: float = 600.0
+    """Seconds for a whole call, retries and their waits included; keep-alives do not count."""
     max_retries: int = 4
     """Extra attempts after a retryable failure (429, 408, 5xx, connection errors)."""
 
@@ -76,6 +81,8 @@ class ProviderSpec:
             "max_concurrency": self.max_concurrency,
             "connect_timeout": self.connect_timeout,
             "idle_timeout": self.idle_timeout,
+            "first_token_timeout": self.first_token_timeout,
+            "total_timeout": self.total_timeout,
             "max_retries": self.max_retries,
         }
         if self.api_key_env:

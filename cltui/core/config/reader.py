@@ -40,7 +40,7 @@ AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt"
 JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
 PROVIDER_KEYS = {
     "base_url", "api_key_env", "kind", "max_concurrency", "connect_timeout", "idle_timeout",
-    "max_retries",
+    "max_retries", "first_token_timeout", "total_timeout",
 }  # fmt: skip
 
 
@@ -172,9 +172,10 @@ class _Reader:
             changes["max_concurrency"] = self.integer(
                 entry["max_concurrency"], f"{path}.max_concurrency", minimum=1
             )
-        for key in ("connect_timeout", "idle_timeout"):
+        for key in ("connect_timeout", "idle_timeout", "first_token_timeout", "total_timeout"):
             if key in entry:
-                changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=3600)
+                high = 86400 if key == "total_timeout" else 3600
+                changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=high)
         if "max_retries" in entry:
             changes["max_retries"] = self.integer(
                 entry["max_retries"], f"{path}.max_retries", minimum=0

@@ -15,9 +15,15 @@ from dataclasses import dataclass
 
 from cltui.core.config import ModelSpec
 from cltui.core.engine.context import TurnContext
-from cltui.core.events import ReplyDelta, ReplyFinished, ReplyRetrying, ReplyStarted
+from cltui.core.events import (
+    ReplyDelta,
+    ReplyFinished,
+    ReplyRetrying,
+    ReplyStarted,
+    ReplyWaiting,
+)
 from cltui.core.messages import ChatMessage, Usage
-from cltui.core.providers.base import ChatRequest, RetryNotice
+from cltui.core.providers.base import ChatRequest, RetryNotice, WaitNotice
 from cltui.core.providers.errors import ProviderError
 from cltui.core.session import Reply, ReplyRole
 
@@ -148,7 +154,10 @@ async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: R
     start = ctx.clock()
     finish_reason: str | None = None
 
-    def on_retry(notice: RetryNotice) -> None:
+    def on_retry(notice: RetryNotice | WaitNotice) -> None:
+        if isinstance(notice, WaitNotice):
+            ctx.emit(ReplyWaiting(turn, round_index, slot, notice.reason, notice.seconds))
+            return
         retrying = ReplyRetrying(
             turn,
             round_index,

@@ -16,6 +16,7 @@ _EXPORTS: dict[str, str] = {
     "RetryCallback": "base",
     "RetryNotice": "base",
     "StreamChunk": "base",
+    "WaitNotice": "base",
     "OpenAIClient": "client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
@@ -76,6 +77,7 @@ __all__ = [
     "SlidingWindow",
     "StreamBrokenError",
     "StreamChunk",
+    "WaitNotice",
     "aiter_sse",
     "apply_base_url_override",
     "is_free_model",
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
         RetryCallback,
         RetryNotice,
         StreamChunk,
+        WaitNotice,
     )
     from cltui.core.providers.client import OpenAIClient
     from cltui.core.providers.errors import (

@@ -64,7 +64,17 @@ class RetryNotice:
     reason: str
 
 
-RetryCallback = Callable[[RetryNotice], None]
+@dataclass(frozen=True, slots=True)
+class WaitNotice:
+    """Told to the caller when a call is held before it is sent, so the UI can say why and for
+    how long ("free-model limit: 38 s") instead of a bare "waiting"."""
+
+    reason: str
+    seconds: float
+
+
+RetryCallback = Callable[[RetryNotice | WaitNotice], None]
+"""Receives retry notices and wait notices (one callback, so backends keep one keyword)."""
 
 
 class ChatBackend(Protocol):
