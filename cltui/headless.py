@@ -77,6 +77,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
             api_keys=api_keys,
             base_url=getattr(args, "base_url", None),
             environ=os.environ,
+            api_key_env=getattr(args, "api_key_env", None),
         )
         strategy = getattr(args, "strategy", None)
         if strategy and strategy != runner.config.strategy:
@@ -89,6 +90,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
         environ=os.environ,
         strategy=getattr(args, "strategy", None),
         base_url=getattr(args, "base_url", None),
+        api_key_env=getattr(args, "api_key_env", None),
     )
     save = getattr(args, "save", None)
     return ConsensusRunner(

@@ -213,6 +213,7 @@ class ConsensusRunner:
         api_keys: Mapping[str, str] | None = None,
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
+        api_key_env: str | None = None,
     ) -> ConsensusRunner:
         """Reopen a saved session with the config it was made with. Raises SessionError."""
         from cltui.core.providers.registry import apply_base_url_override
@@ -224,7 +225,7 @@ class ConsensusRunner:
             raise SessionError(str(error)) from None
         if demo:
             config = config.with_demo_models()
-        config = apply_base_url_override(config, base_url, environ or {})
+        config = apply_base_url_override(config, base_url, environ or {}, api_key_env)
         return cls(config, session=session, path=Path(path), sessions_dir=sessions_dir,
                    api_keys=api_keys)  # fmt: skip
 

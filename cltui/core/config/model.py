@@ -17,6 +17,9 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 Ranking = Literal["maxwins", "bubble"]
 RANKINGS: tuple[str, ...] = get_args(Ranking)
 
+ProviderKind = Literal["openai", "demo", "openrouter"]
+PROVIDER_KINDS: tuple[str, ...] = get_args(ProviderKind)
+
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 DEMO_BASE_URL = "https://demo.cltui.invalid/api/v1"
 DEFAULT_PROVIDER = "openrouter"
@@ -58,8 +61,10 @@ class ProviderSpec:
     base_url: str
     api_key_env: str | None = None
     """Environment variable holding the key; None for endpoints that need none (local servers)."""
-    kind: Literal["openai", "demo"] = "openai"
-    """`demo` routes every call to the built-in simulated models."""
+    kind: ProviderKind = "openai"
+    """`demo` routes every call to the built-in simulated models; `openrouter` marks OpenRouter
+    itself (or a proxy set with OPENROUTER_BASE_URL): only it gets the OpenRouter-only calls
+    (credits, key, generation stats) and the OpenRouter key kept in the user settings."""
     max_concurrency: int = 8
     """Calls in flight at once to this provider; more wait their turn."""
     connect_timeout: float = 10.0
@@ -91,7 +96,9 @@ class ProviderSpec:
 
 
 BUILTIN_PROVIDERS: dict[str, ProviderSpec] = {
-    "openrouter": ProviderSpec("openrouter", OPENROUTER_BASE_URL, "OPENROUTER_API_KEY"),
+    "openrouter": ProviderSpec(
+        "openrouter", OPENROUTER_BASE_URL, "OPENROUTER_API_KEY", kind="openrouter"
+    ),
     "demo": ProviderSpec("demo", DEMO_BASE_URL, None, kind="demo", max_concurrency=16),
     "ollama": ProviderSpec("ollama", "http://localhost:11434/v1", None, max_concurrency=2),
 }

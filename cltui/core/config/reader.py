@@ -17,6 +17,7 @@ from typing import Any
 
 from cltui.core.config.model import (
     BUILTIN_PROVIDERS,
+    PROVIDER_KINDS,
     RANKINGS,
     STRATEGIES,
     AggregatorSpec,
@@ -25,6 +26,7 @@ from cltui.core.config.model import (
     ModelSpec,
     ProviderSpec,
 )
+from cltui.core.config.urls import base_url_problem
 from cltui.core.messages import ROLES, ChatMessage
 
 TOP_KEYS = {
@@ -160,14 +162,15 @@ class _Reader:
             base = ProviderSpec(name=name, base_url="", api_key_env=None)
         changes: dict[str, Any] = {}
         if "base_url" in entry:
-            url = self.string(entry["base_url"], f"{path}.base_url")
-            if not url.startswith(("http://", "https://")):
-                raise self.fail(f"{path}.base_url", f"'{url}' must start with http:// or https://")
+            url = self.string(entry["base_url"], f"{path}.base_url").strip()
+            problem = base_url_problem(url)
+            if problem:
+                raise self.fail(f"{path}.base_url", problem)
             changes["base_url"] = url.rstrip("/")
         if "api_key_env" in entry:
             changes["api_key_env"] = self.string(entry["api_key_env"], f"{path}.api_key_env")
         if "kind" in entry:
-            changes["kind"] = self.choice(entry["kind"], f"{path}.kind", ("openai", "demo"))
+            changes["kind"] = self.choice(entry["kind"], f"{path}.kind", PROVIDER_KINDS)
         if "max_concurrency" in entry:
             changes["max_concurrency"] = self.integer(
                 entry["max_concurrency"], f"{path}.max_concurrency", minimum=1

@@ -50,6 +50,7 @@ from cltui.core.providers.errors import (
     DeadlineExceededError,
     MissingKeyError,
     ProviderError,
+    UnsupportedError,
 )
 from cltui.core.providers.keys import missing_key_message
 from cltui.core.providers.limits import ProviderLimits
@@ -182,17 +183,17 @@ class OpenAIClient:
     async def credits(self) -> CreditsInfo:
         """The balance from GET /credits, or from GET /key when /credits is refused (it needs a
         management key) or answers all zeros (observed with ordinary keys)."""
-        self._require_key(None)
+        self._require_openrouter("credits")
         return await fetch_credits(self._get_json)
 
     async def key_info(self) -> dict[str, Any]:
         """GET /key (falling back to the older /auth/key): this key's limit, usage, tier."""
-        self._require_key(None)
+        self._require_openrouter("key information")
         return await fetch_key_info(self._get_json)
 
     async def generation(self, generation_id: str) -> dict[str, Any]:
         """GET /generation?id=...: the stats of one finished call (may 404 for a few seconds)."""
-        self._require_key(None)
+        self._require_openrouter("generation stats")
         return await fetch_generation(self._get_json, generation_id)
 
     async def aclose(self) -> None:
@@ -334,6 +335,16 @@ class OpenAIClient:
         env = self.provider.api_key_env
         if env and not self._key:
             raise MissingKeyError(missing_key_message(self.provider), model=model)
+
+    def _require_openrouter(self, what: str) -> None:
+        """OpenRouter-only endpoints go to OpenRouter (or the simulated models) only: another
+        server has no such endpoint (a 404 on every run) and must not be asked with a key."""
+        if self.provider.kind not in ("openrouter", "demo"):
+            raise UnsupportedError(
+                f"{self.provider.name}: {what} are an OpenRouter feature; the endpoint at "
+                f"{self._wording.where()} is not OpenRouter"
+            )
+        self._require_key(None)
 
     def _limit_waiter(
         self, on_retry: RetryCallback | None, deadline: CallDeadline, model: str

@@ -129,3 +129,10 @@ class MissingKeyError(ProviderError):
     """No API key in the environment or the user config for a provider that needs one."""
 
     kind = "missing_key"
+
+
+class UnsupportedError(ProviderError):
+    """The endpoint does not offer this (an OpenRouter-only call to another server): asked of
+    it, nothing was sent."""
+
+    kind = "unsupported"
