@@ -29,7 +29,7 @@ class ChatRequest:
         """The JSON body of POST /chat/completions."""
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [m.to_api() for m in self.messages],
+            "messages": [m.to_api() for m in fold_system_messages(self.messages)],
             "stream": stream,
         }
         if self.max_tokens is not None:
@@ -38,6 +38,21 @@ class ChatRequest:
             body["temperature"] = self.temperature
         body.update(self.params)
         return body
+
+
+def fold_system_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """The messages as chat templates keep them: every system message folded, in order and
+    joined with blank lines, into one leading system message; the others unchanged.
+
+    Common chat templates (llama.cpp's, several Ollama ones) keep only a leading system message
+    and drop any later one, so the consensus sent as a system message in improvement rounds,
+    or an MoA reference block, would silently never reach a local model. Done here, where the
+    request is sent, so sessions keep the logical messages."""
+    systems = [m.content for m in messages if m.role == "system"]
+    if not systems or (len(systems) == 1 and messages[0].role == "system"):
+        return list(messages)
+    others = [m for m in messages if m.role != "system"]
+    return [ChatMessage("system", "\n\n".join(systems)), *others]
 
 
 @dataclass(frozen=True, slots=True)
