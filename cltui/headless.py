@@ -16,7 +16,7 @@ from pathlib import Path
 from cltui.commands.common import one_line, terminal_safe
 from cltui.core.config import ConfigError
 from cltui.core.config_choice import choose_config
-from cltui.core.costs import format_cost, session_totals, turn_totals
+from cltui.core.costs import format_tokens, format_total_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
@@ -171,9 +171,9 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
         totals = turn_totals(turn)
         whole = session_totals(runner.session)
         sys.stderr.write(
-            f"turn: {totals.calls} calls · {totals.prompt_tokens + totals.completion_tokens} tokens"
-            f" · {format_cost(totals.cost, totals.estimated)}"
-            f" (session {format_cost(whole.cost, whole.estimated)})\n"
+            f"turn: {totals.calls} calls · "
+            f"{format_tokens(totals.tokens, totals.tokens_estimated)} tokens"
+            f" · {format_total_cost(totals)} (session {format_total_cost(whole)})\n"
         )
     if runner.path is not None:
         sys.stderr.write(f"saved: {runner.path}\n")

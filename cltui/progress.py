@@ -168,7 +168,7 @@ class ProgressPrinter:
 def _finished_state(reply: Reply) -> tuple[str, str]:
     if reply.status == "ok":
         seconds = (reply.duration_ms or 0) / 1000
-        tokens = format_tokens(reply.completion_tokens)
+        tokens = format_tokens(reply.completion_tokens, reply.usage_estimated)
         cost = format_cost(reply.cost, reply.cost_estimated)
         return "done", f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
     detail = printable(reply.error or reply.status)

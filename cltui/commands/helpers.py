@@ -26,6 +26,7 @@ from cltui.commands.common import (
     run_async,
     terminal_safe,
 )
+from cltui.core.costs import format_cost
 
 if TYPE_CHECKING:
     from cltui.core.providers.base import RetryNotice, WaitNotice
@@ -133,10 +134,8 @@ async def _fetch_credits(args: argparse.Namespace) -> CreditsInfo:
 
 
 def money(value: float | None) -> str:
-    """USD with cents, or four decimals for sums under a dollar."""
-    if value is None:
-        return "unknown"
-    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.4f}"
+    """An amount of credits as every other screen prints it; "unknown" when not reported."""
+    return "unknown" if value is None else format_cost(value)
 
 
 def describe_credits(info: CreditsInfo) -> str:

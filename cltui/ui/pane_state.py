@@ -49,8 +49,10 @@ def usage_line(reply: Reply) -> str:
     parts: list[str] = []
     tokens = reply.prompt_tokens + reply.completion_tokens
     if tokens:
+        guess = reply.usage_estimated
         parts.append(
-            f"{format_tokens(reply.prompt_tokens)}↑ {format_tokens(reply.completion_tokens)}↓"
+            f"{format_tokens(reply.prompt_tokens, guess)}↑ "
+            f"{format_tokens(reply.completion_tokens, guess)}↓"
         )
     if reply.cost is not None:
         parts.append(format_cost(reply.cost, reply.cost_estimated))

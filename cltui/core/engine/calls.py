@@ -131,6 +131,7 @@ def _apply_usage(reply: Reply, usage: Usage) -> None:
     reply.completion_tokens = usage.completion_tokens
     reply.cost = usage.cost
     reply.cost_estimated = usage.cost_estimated if usage.cost is not None else False
+    reply.usage_estimated = usage.estimated
 
 
 def _estimate_cost(ctx: TurnContext, model: ModelSpec, reply: Reply) -> None:

@@ -32,6 +32,8 @@ class ChatRequest:
             "messages": [m.to_api() for m in fold_system_messages(self.messages)],
             "stream": stream,
         }
+        if stream:  # most servers send usage in a stream only when asked
+            body["stream_options"] = {"include_usage": True}
         if self.max_tokens is not None:
             body["max_tokens"] = self.max_tokens
         if self.temperature is not None:

@@ -54,7 +54,7 @@ from cltui.core.providers.errors import (
 )
 from cltui.core.providers.keys import missing_key_message
 from cltui.core.providers.limits import ProviderLimits
-from cltui.core.providers.results import ChatResult, CreditsInfo, ModelInfo
+from cltui.core.providers.results import ChatResult, CreditsInfo, ModelInfo, estimated_usage
 from cltui.core.providers.retry import RetryPolicy, retry_reason
 from cltui.core.providers.sending import send
 from cltui.core.providers.streaming import read_body, stream_response
@@ -123,10 +123,16 @@ class OpenAIClient:
     async def stream_chat(
         self, request: ChatRequest, *, on_retry: RetryCallback | None = None
     ) -> AsyncIterator[StreamChunk]:
-        """Stream one chat completion (POST /chat/completions with stream: true)."""
+        """Stream one chat completion (POST /chat/completions with stream: true). A server that
+        sends no usage gets an estimated one at the end, marked as an estimate."""
         body = request.to_body(stream=True)
+        counted, chars = False, 0
         async for chunk in self._stream("chat/completions", body, request.model, on_retry):
+            counted = counted or chunk.usage is not None
+            chars += len(chunk.content) + len(chunk.reasoning)
             yield chunk
+        if not counted:
+            yield StreamChunk(usage=estimated_usage(body.get("messages"), chars))
 
     async def chat(
         self, request: ChatRequest, *, on_retry: RetryCallback | None = None
