@@ -21,6 +21,7 @@ from cltui.ui.pane_state import usage_line
 from cltui.ui.widgets.status_bar import _cost
 from tests.support.http_server import (
     DONE,
+    DROP,
     BackgroundServer,
     FakeOpenAI,
     RecordedRequest,
@@ -117,3 +118,20 @@ def test_one_amount_reads_the_same_everywhere() -> None:
         reply = Reply("m", status="ok", content="x", completion_tokens=1, cost=amount)
         assert shown in _finished_state(reply)[1]  # `cltui run` progress
         assert shown in usage_line(reply)  # the pane's subtitle
+
+
+def test_a_reply_that_broke_off_counts_its_tokens_as_an_estimate(tmp_path: Path) -> None:
+    def handler(request: RecordedRequest) -> HttpReply:
+        if request.json().get("model") == "local/a":
+            return HttpReply.sse(chat_chunk("Half an answer"), DROP)
+        return no_usage_server(request)
+
+    with BackgroundServer(handler) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (session,) = (tmp_path / "s").glob("*.toml")
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    broken = doc["turns"][0]["rounds"][0]["replies"][0]
+    assert broken["status"] == "partial" and broken["content"] == "Half an answer"
+    assert broken["usage_estimated"] is True and broken["completion_tokens"] == 4
