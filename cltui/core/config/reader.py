@@ -11,7 +11,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,7 @@ CALL_OWNED_PARAMS = {"model", "messages", "prompt", "stream"}
 call answered as a whole, another model, another conversation)."""
 AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt", "fallback"}
 JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
-PROVIDER_KEYS = {
-    "base_url", "api_key_env", "kind", "max_concurrency", "connect_timeout", "idle_timeout",
-    "max_retries", "first_token_timeout", "total_timeout",
-}  # fmt: skip
+PROVIDER_KEYS = {f.name for f in fields(ProviderSpec)} - {"name"}  # every setting, no key
 
 
 class _Reader:
@@ -163,8 +160,7 @@ class _Reader:
         changes: dict[str, Any] = {}
         if "base_url" in entry:
             url = self.string(entry["base_url"], f"{path}.base_url").strip()
-            problem = base_url_problem(url)
-            if problem:
+            if problem := base_url_problem(url):
                 raise self.fail(f"{path}.base_url", problem)
             changes["base_url"] = url.rstrip("/")
         if "api_key_env" in entry:

@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "BadRequestError": "errors",
     "ConnectionFailedError": "errors",
     "ContextTooLongError": "errors",
+    "DeadlineExceededError": "errors",
     "InsufficientCreditsError": "errors",
     "MalformedResponseError": "errors",
     "MissingKeyError": "errors",
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "RateLimitedError": "errors",
     "RequestTimeoutError": "errors",
     "StreamBrokenError": "errors",
+    "UnsupportedError": "errors",
     "ProviderLimits": "limits",
     "SlidingWindow": "limits",
     "is_free_model": "limits",
@@ -56,6 +58,7 @@ __all__ = [
     "ConnectionFailedError",
     "ContextTooLongError",
     "CreditsInfo",
+    "DeadlineExceededError",
     "InsufficientCreditsError",
     "MalformedResponseError",
     "MissingKeyError",
@@ -77,6 +80,7 @@ __all__ = [
     "SlidingWindow",
     "StreamBrokenError",
     "StreamChunk",
+    "UnsupportedError",
     "WaitNotice",
     "aiter_sse",
     "apply_base_url_override",
@@ -99,6 +103,7 @@ if TYPE_CHECKING:
         BadRequestError,
         ConnectionFailedError,
         ContextTooLongError,
+        DeadlineExceededError,
         InsufficientCreditsError,
         MalformedResponseError,
         MissingKeyError,
@@ -109,6 +114,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         RequestTimeoutError,
         StreamBrokenError,
+        UnsupportedError,
     )
     from cltui.core.providers.limits import ProviderLimits, SlidingWindow, is_free_model
     from cltui.core.providers.registry import ProviderRegistry, apply_base_url_override
