@@ -347,8 +347,9 @@ class OpenAIClient:
         server has no such endpoint (a 404 on every run) and must not be asked with a key."""
         if self.provider.kind not in ("openrouter", "demo"):
             raise UnsupportedError(
-                f"{self.provider.name}: {what} are an OpenRouter feature; the endpoint at "
-                f"{self._wording.where()} is not OpenRouter"
+                f"{self.provider.name}: {what} are OpenRouter's own and {self._wording.where()} "
+                "is not OpenRouter (to reach OpenRouter through a proxy, set "
+                "OPENROUTER_BASE_URL instead of --base-url)"
             )
         self._require_key(None)
 
