@@ -85,6 +85,9 @@ def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_pat
     exported = cltui("export", str(session), "--format", "md")
     assert exported.returncode == 0, exported.stderr
     assert "~" in exported.stdout and "$0.00" not in exported.stdout
+    listing = cltui("sessions", "--sessions-dir", str(tmp_path / "s"))
+    assert listing.returncode == 0, listing.stderr
+    assert "—" in listing.stdout and "$0.00" not in listing.stdout
 
 
 def test_usage_the_server_sends_is_not_marked_as_an_estimate(tmp_path: Path) -> None:
