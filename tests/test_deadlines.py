@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import random
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -27,8 +31,10 @@ from cltui.ui.pane_state import PaneTitle
 from tests.support.http_server import (
     DONE,
     KEEPALIVE,
+    BackgroundServer,
     FakeOpenAI,
     Pause,
+    RecordedRequest,
     Reply,
     ScriptedServer,
     chat_chunk,
@@ -214,3 +220,40 @@ def test_deadline_keys_are_read_bounded_and_kept_in_sessions() -> None:
     bad = {**doc, "providers": {"local": {"base_url": "http://x/v1", "total_timeout": -1}}}
     with pytest.raises(ValueError, match=r"providers\.local\.total_timeout"):
         parse_config(bad, "c.toml")
+
+
+def test_cltui_run_ends_a_keepalive_only_stream_at_the_configured_deadline(
+    tmp_path: Path,
+) -> None:
+    def processing_for_ever(request: RecordedRequest) -> Reply:
+        return Reply.sse(*([KEEPALIVE, Pause(0.1)] * 600))  # a minute of "processing"
+
+    with BackgroundServer(processing_for_ever) as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            '[[models]]\nid = "local/slow"\nprovider = "local"\n'
+            f'[providers.local]\nbase_url = "{server.base_url}"\nfirst_token_timeout = 0.6\n',
+            encoding="utf-8",
+        )
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "cltui", "run", str(config), "--prompt", "q",
+             "--sessions-dir", str(tmp_path / "s")],
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            capture_output=True, text=True, encoding="utf-8", timeout=60,
+        )  # fmt: skip
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1, result.stderr
+    assert "first_token_timeout" in result.stderr and "0.6 s" in result.stderr
+
+
+async def test_a_side_call_that_only_keeps_the_connection_alive_ends_too(
+    server: ScriptedServer, make_client: Callable[..., OpenAIClient]
+) -> None:
+    client = make_client(first_token_timeout=0.5, idle_timeout=5.0)
+    server.enqueue("/models", Reply(chunks=[KEEPALIVE, Pause(0.1)] * 200,
+                                    content_type="application/json"))  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError, match="first_token_timeout"):
+        await client.list_models()
+    assert time.monotonic() - started < 3.0

@@ -38,7 +38,7 @@ from cltui.core.providers.base import (
     StreamChunk,
     WaitNotice,
 )
-from cltui.core.providers.deadlines import CallDeadline
+from cltui.core.providers.deadlines import CallDeadline, Limit
 from cltui.core.providers.endpoints import (
     fetch_credits,
     fetch_generation,
@@ -139,16 +139,13 @@ class OpenAIClient:
     ) -> ChatResult:
         """One chat completion without streaming."""
         self._require_key(request.model)
-        payload = await self._within_total(
-            self._request_json(
-                "POST",
-                "chat/completions",
-                body=request.to_body(stream=False),
-                model=request.model,
-                on_retry=on_retry,
-                admission=True,
-            ),
-            request.model,
+        payload = await self._request_json(
+            "POST",
+            "chat/completions",
+            body=request.to_body(stream=False),
+            model=request.model,
+            on_retry=on_retry,
+            admission=True,
         )
         return chat_result(payload, request.model, self._wording)
 
@@ -174,11 +171,8 @@ class OpenAIClient:
                 yield chunk
             return
         self._require_key(model)
-        payload = await self._within_total(
-            self._request_json(
-                "POST", "completions", body=body, model=model, on_retry=on_retry, admission=True
-            ),
-            model,
+        payload = await self._request_json(
+            "POST", "completions", body=body, model=model, on_retry=on_retry, admission=True
         )
         yield result_as_chunk(chat_result(payload, model, self._wording))
 
@@ -299,7 +293,8 @@ class OpenAIClient:
             async with self.limits.slot(model or "", on_wait):
                 return await once()
 
-        return await self._with_retries(admitted, on_retry)
+        limit: Limit = "total" if admission else "first_token"
+        return await self._within(self._with_retries(admitted, on_retry), model, limit)
 
     async def _with_retries(
         self, call: Callable[[], Awaitable[T]], on_retry: RetryCallback | None
@@ -372,13 +367,17 @@ class OpenAIClient:
 
         return waiting
 
-    async def _within_total(self, call: Awaitable[T], model: str) -> T:
-        """A whole (non-streamed) call, retries included, within `total_timeout`."""
+    async def _within(self, call: Awaitable[T], model: str | None, limit: Limit) -> T:
+        """A whole (non-streamed) call, retries included, within `total_timeout`, or within
+        `first_token_timeout` for a side call (models, credits), whose answer is its first
+        token: keep-alive bytes must not hold either for ever."""
+        provider = self.provider
+        seconds = provider.total_timeout if limit == "total" else provider.first_token_timeout
         try:
-            async with asyncio.timeout(self.provider.total_timeout):
+            async with asyncio.timeout(seconds):
                 return await call
         except TimeoutError:
-            raise self._wording.deadline("total", model, StreamProgress()) from None
+            raise self._wording.deadline(limit, model or "", StreamProgress()) from None
 
     def _notify(
         self, on_retry: RetryCallback | None, attempt: int, delay: float, error: ProviderError
