@@ -257,3 +257,15 @@ async def test_a_side_call_that_only_keeps_the_connection_alive_ends_too(
     with pytest.raises(DeadlineExceededError, match="first_token_timeout"):
         await client.list_models()
     assert time.monotonic() - started < 3.0
+
+
+async def test_a_whole_chat_gives_up_when_a_retry_wait_would_pass_its_deadline(
+    server: ScriptedServer, make_client: Callable[..., OpenAIClient]
+) -> None:
+    sleep = FakeSleep()
+    client = make_client(sleep, total_timeout=8.0, max_retries=4)
+    limited = Reply.error(429, "slow down", headers={"Retry-After": "5"})
+    server.enqueue(CHAT, limited, limited, limited)
+    with pytest.raises(RateLimitedError):
+        await client.chat(request())
+    assert sleep.delays == [5.0] and len(server.requests) == 2

@@ -294,10 +294,14 @@ class OpenAIClient:
                 return await once()
 
         limit: Limit = "total" if admission else "first_token"
-        return await self._within(self._with_retries(admitted, on_retry), model, limit)
+        retried = self._with_retries(admitted, on_retry, deadline)
+        return await self._within(retried, model, limit)
 
     async def _with_retries(
-        self, call: Callable[[], Awaitable[T]], on_retry: RetryCallback | None
+        self,
+        call: Callable[[], Awaitable[T]],
+        on_retry: RetryCallback | None,
+        deadline: CallDeadline,
     ) -> T:
         attempt = 1
         while True:
@@ -305,7 +309,7 @@ class OpenAIClient:
                 return await call()
             except ProviderError as error:
                 delay = self.retry_policy.delay_before_retry(error, attempt)
-                if delay is None:
+                if delay is None or not deadline.allows_wait(delay):
                     raise
                 failure = error
             attempt += 1
