@@ -41,7 +41,13 @@ def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base-url",
         metavar="URL",
-        help="an OpenAI-compatible endpoint instead of OpenRouter (also: OPENROUTER_BASE_URL)",
+        help="an OpenAI-compatible endpoint instead of OpenRouter; it gets no key unless "
+        "--api-key-env names one (OPENROUTER_BASE_URL re-points OpenRouter itself, key included)",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="the environment variable holding the key for --base-url (default: no key)",
     )
     parser.add_argument(
         "--demo", action="store_true", help="use the built-in simulated models (offline, no key)"
@@ -225,7 +231,13 @@ def build_tui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--base-url",
         metavar="URL",
-        help="an OpenAI-compatible endpoint instead of OpenRouter (also: OPENROUTER_BASE_URL)",
+        help="an OpenAI-compatible endpoint instead of OpenRouter; it gets no key unless "
+        "--api-key-env names one (OPENROUTER_BASE_URL re-points OpenRouter itself, key included)",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="the environment variable holding the key for --base-url (default: no key)",
     )
     parser.add_argument("--strategy", choices=STRATEGY_CHOICES, help="override the strategy")
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")

@@ -19,7 +19,7 @@ from pathlib import Path
 from cltui.commands.common import for_people, one_line
 from cltui.core.config import ConfigError
 from cltui.core.config_choice import choose_config
-from cltui.core.costs import format_cost, session_totals, turn_totals
+from cltui.core.costs import format_tokens, format_total_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
@@ -89,6 +89,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
             base_url=getattr(args, "base_url", None),
             environ=os.environ,
             view_if_locked=bool(getattr(args, "dry_run", False)),  # a dry run writes nothing
+            api_key_env=getattr(args, "api_key_env", None),
         )
         strategy = getattr(args, "strategy", None)
         if strategy and strategy != runner.config.strategy:
@@ -101,6 +102,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
         environ=os.environ,
         strategy=getattr(args, "strategy", None),
         base_url=getattr(args, "base_url", None),
+        api_key_env=getattr(args, "api_key_env", None),
     )
     save = getattr(args, "save", None)
     return ConsensusRunner(
@@ -194,9 +196,9 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
         totals = turn_totals(turn)
         whole = session_totals(runner.session)
         sys.stderr.write(
-            f"turn: {totals.calls} calls · {totals.prompt_tokens + totals.completion_tokens} tokens"
-            f" · {format_cost(totals.cost, totals.estimated)}"
-            f" (session {format_cost(whole.cost, whole.estimated)})\n"
+            f"turn: {totals.calls} calls · "
+            f"{format_tokens(totals.tokens, totals.tokens_estimated)} tokens"
+            f" · {format_total_cost(totals)} (session {format_total_cost(whole)})\n"
         )
     if runner.path is not None and not unsaved:
         sys.stderr.write(f"saved: {runner.path}\n")

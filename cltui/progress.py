@@ -20,6 +20,7 @@ from cltui.core.events import (
     ReplyFinished,
     ReplyRetrying,
     ReplyStarted,
+    ReplyWaiting,
     RoundFinished,
     RoundStarted,
     SessionSaved,
@@ -96,6 +97,11 @@ class ProgressPrinter:
                 line.state = "retrying"
                 line.detail = f"in {delay:.0f} s: {printable(reason)[:80]}"
                 self._show(slot)
+            case ReplyWaiting(slot=slot, reason=reason, seconds=seconds) if slot in self._lines:
+                line = self._lines[slot]
+                line.state = "waiting"
+                line.detail = f"{printable(reason)[:80]}: {seconds:.0f} s"
+                self._show(slot)
             case ReplyFinished(slot=slot, reply=reply) if slot in self._lines:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
@@ -133,7 +139,8 @@ class ProgressPrinter:
     def _format(self, line: _Line) -> str:
         match line.state:
             case "waiting":
-                return f"  … {line.model}  waiting"
+                why = f" ({line.detail})" if line.detail else ""
+                return f"  … {line.model}  waiting{why}"
             case "streaming":
                 count = f" · ~{line.chunks} tokens" if self.live else ""  # a chunk is about a token
                 return f"  ▸ {line.model}  streaming{count}"
@@ -179,7 +186,7 @@ class ProgressPrinter:
 def _finished_state(reply: Reply) -> tuple[str, str]:
     if reply.status == "ok":
         seconds = (reply.duration_ms or 0) / 1000
-        tokens = format_tokens(reply.completion_tokens)
+        tokens = format_tokens(reply.completion_tokens, reply.usage_estimated)
         cost = format_cost(reply.cost, reply.cost_estimated)
         return "done", f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
     detail = printable(reply.error or reply.status)

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from cltui.core.costs import format_cost
 from cltui.core.export import session_to_json, session_to_markdown
 from cltui.core.paths import sessions_dir
 from cltui.core.sessions.errors import SessionError
@@ -60,9 +59,7 @@ def _summary_row(summary: SessionSummary) -> list[str]:
     if summary.error:
         title = "damaged: " + summary.error.split(": ", 1)[-1]
         return [_short_time(summary.updated_at), "damaged", "", "", title, summary.path.name]
-    cost = format_cost(summary.cost, summary.estimated) if summary.turns else "—"
-    if summary.unknown_cost and summary.turns:
-        cost += "+"  # a lower bound: some calls' costs are unknown
+    cost = summary.cost_text if summary.turns else "—"  # "+": a lower bound, some unknown
     title = clean_line(summary.title) or "(untitled)"
     return [_short_time(summary.updated_at), summary.status, str(summary.turns), cost, title,
             summary.path.name]  # fmt: skip

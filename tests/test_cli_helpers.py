@@ -309,19 +309,26 @@ def test_complete_chat_against_a_local_endpoint(fake_server: BackgroundServer) -
     assert request.route == "/chat/completions"
     assert request.json()["stream"] is True
     assert request.json()["messages"] == [{"role": "user", "content": "hello"}]
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    assert headers["authorization"] == f"Bearer {TEST_KEY}"
+    # --base-url names an ad-hoc endpoint: the OpenRouter key does not go there.
+    assert "authorization" not in request.headers
     assert TEST_KEY not in result.stdout + result.stderr
 
 
-def test_key_from_user_settings(fake_server: BackgroundServer, isolated_environment: Path) -> None:
+def test_key_from_user_settings_goes_to_openrouter_only(
+    fake_server: BackgroundServer, isolated_environment: Path
+) -> None:
     settings = isolated_environment / "config" / "config.toml"
     settings.write_text(f'[providers.openrouter]\napi_key = "{TEST_KEY}"\n', encoding="utf-8")
+    # OPENROUTER_BASE_URL re-points OpenRouter itself (a proxy): its key goes with it.
+    result = cltui("complete", "--model", "fake/alpha", "--prompt", "hello",
+                   env={"OPENROUTER_BASE_URL": fake_server.base_url})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert fake_server.requests[0].headers["authorization"] == f"Bearer {TEST_KEY}"
+    # An ad-hoc --base-url endpoint gets no key from the settings.
     result = cltui("complete", "--base-url", fake_server.base_url, "--model", "fake/alpha",
                    "--prompt", "hello")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    headers = {k.lower(): v for k, v in fake_server.requests[0].headers.items()}
-    assert headers["authorization"] == f"Bearer {TEST_KEY}"
+    assert "authorization" not in fake_server.requests[1].headers
 
 
 def test_missing_key_is_one_clear_line(refusing_server: BackgroundServer) -> None:
@@ -335,18 +342,22 @@ def test_missing_key_is_one_clear_line(refusing_server: BackgroundServer) -> Non
             "fake/alpha",
             "--prompt",
             "hello",
+            "--api-key-env",
+            "CLTUI_TEST_LOCAL_KEY",
         )  # fmt: skip
     )
-    assert "OPENROUTER_API_KEY" in line
+    assert "CLTUI_TEST_LOCAL_KEY" in line and "--api-key-env" in line
 
 
 def test_rejected_key_is_one_clear_line(refusing_server: BackgroundServer) -> None:
     line = assert_one_line_error(
         cltui(
-            "models", "--base-url", refusing_server.base_url, env={"OPENROUTER_API_KEY": TEST_KEY}
-        )
+            "models", "--base-url", refusing_server.base_url, "--api-key-env", "LOCAL_KEY",
+            env={"LOCAL_KEY": TEST_KEY, "OPENROUTER_API_KEY": "sk-or-v1-elsewhere"},
+        )  # fmt: skip
     )
-    assert "rejected" in line and "OPENROUTER_API_KEY" in line
+    assert "rejected" in line and "LOCAL_KEY" in line
+    assert refusing_server.requests[0].headers["authorization"] == f"Bearer {TEST_KEY}"
     assert TEST_KEY not in line
 
 

@@ -98,6 +98,7 @@ async def make_client(
             "openrouter",
             server.base_url,
             "OPENROUTER_API_KEY",
+            kind="openrouter",
             connect_timeout=2.0,
             idle_timeout=2.0,
             max_retries=2,

@@ -29,7 +29,8 @@ class Listed:
 
 def test_reply_totals_known_cost() -> None:
     reply = Reply("m", status="ok", prompt_tokens=10, completion_tokens=20, cost=0.5)
-    assert reply_totals(reply) == Totals(10, 20, 0.5, calls=1, estimated=False, unknown_cost=0)
+    assert reply_totals(reply) == Totals(10, 20, 0.5, calls=1, estimated=False, unknown_cost=0,
+                                         priced=1)  # fmt: skip
 
 
 def test_reply_totals_estimated_and_unknown() -> None:

@@ -13,7 +13,6 @@ from cltui.core.preview import (
     CostPreview,
     call_estimates,
     estimate_cost,
-    format_money,
     format_preview,
     judge_calls,
     planned_calls,
@@ -201,35 +200,19 @@ def test_free_models_cost_nothing() -> None:
 @pytest.mark.parametrize(
     ("preview", "text"),
     [
-        (CostPreview(12, 0.004, 0.031), "12 calls · ≈ $0.0040–$0.031"),
+        (CostPreview(12, 0.004, 0.031), "12 calls · ≈ $0.004–$0.031"),
         (CostPreview(1, 0.25, 1.5), "1 call · ≈ $0.25–$1.50"),
         (CostPreview(3, 0.0, 0.0, ["demo/x"]), "3 calls · cost unknown for demo/x"),
         (
             CostPreview(9, 0.0, 0.0, ["a/1", "b/2", "c/3", "d/4"]),
             "9 calls · cost unknown for a/1, b/2 and 2 more",
         ),
-        (CostPreview(5, 0.01, 0.02, ["x/y"]), "5 calls · ≈ $0.010–$0.020 + cost unknown for x/y"),
+        (CostPreview(5, 0.01, 0.02, ["x/y"]), "5 calls · ≈ $0.01–$0.02 + cost unknown for x/y"),
         (CostPreview(2, 0.5, 0.5), "2 calls · ≈ $0.50"),
     ],
 )
 def test_format_preview(preview: CostPreview, text: str) -> None:
     assert format_preview(preview) == text
-
-
-@pytest.mark.parametrize(
-    ("amount", "text"),
-    [
-        (0, "$0"),
-        (1e-9, "<$0.000001"),
-        (0.0000123, "$0.000012"),
-        (0.00412, "$0.0041"),
-        (0.031, "$0.031"),
-        (0.5, "$0.50"),
-        (1234.5, "$1,234.50"),
-    ],
-)
-def test_format_money(amount: float, text: str) -> None:
-    assert format_money(amount) == text
 
 
 def test_demo_config_preview_mentions_calls() -> None:

@@ -36,7 +36,9 @@ async def server() -> AsyncIterator[ScriptedServer]:
 
 def providers_for(server: ScriptedServer) -> dict[str, ProviderSpec]:
     return {
-        "openrouter": ProviderSpec("openrouter", server.base_url, "OPENROUTER_API_KEY"),
+        "openrouter": ProviderSpec(
+            "openrouter", server.base_url, "OPENROUTER_API_KEY", kind="openrouter"
+        ),
         "local": ProviderSpec("local", server.base_url, None, max_concurrency=2),
     }
 
@@ -143,9 +145,16 @@ def test_base_url_flag_wins_over_environment() -> None:
     environ = {"OPENROUTER_BASE_URL": "http://env.example/v1"}
     changed = apply_base_url_override(config, "http://127.0.0.1:9/v1/", environ)
     assert changed.providers["openrouter"].base_url == "http://127.0.0.1:9/v1"
-    assert changed.providers["openrouter"].api_key_env == "OPENROUTER_API_KEY"
+    # --base-url names an ad-hoc endpoint: no key unless one is named, not OpenRouter.
+    assert changed.providers["openrouter"].api_key_env is None
+    assert changed.providers["openrouter"].kind == "openai"
+    named = apply_base_url_override(config, "http://127.0.0.1:9/v1", {}, "LOCAL_KEY")
+    assert named.providers["openrouter"].api_key_env == "LOCAL_KEY"
+    # OPENROUTER_BASE_URL re-points OpenRouter itself: its key goes with it.
     from_env = apply_base_url_override(config, None, environ)
     assert from_env.providers["openrouter"].base_url == "http://env.example/v1"
+    assert from_env.providers["openrouter"].api_key_env == "OPENROUTER_API_KEY"
+    assert from_env.providers["openrouter"].kind == "openrouter"
 
 
 def test_base_url_override_is_a_no_op_without_flag_or_env() -> None:

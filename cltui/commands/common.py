@@ -74,7 +74,9 @@ def helper_config(args: argparse.Namespace) -> ConsensusConfig:
 
     config = ConsensusConfig(models=(ModelSpec("demo/atlas", provider="demo"),))
     if not getattr(args, "demo", False):
-        config = apply_base_url_override(config, getattr(args, "base_url", None), os.environ)
+        config = apply_base_url_override(
+            config, getattr(args, "base_url", None), os.environ, getattr(args, "api_key_env", None)
+        )
     return config
 
 
@@ -97,7 +99,9 @@ def build_registry(
     elif getattr(args, "demo", False):
         config = config.with_demo_models()
     else:
-        config = apply_base_url_override(config, getattr(args, "base_url", None), os.environ)
+        config = apply_base_url_override(
+            config, getattr(args, "base_url", None), os.environ, getattr(args, "api_key_env", None)
+        )
     api_keys = load_user_settings().api_keys
     return ProviderRegistry(
         config.providers, api_keys=api_keys, environ=os.environ, **client_options

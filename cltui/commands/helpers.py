@@ -25,10 +25,11 @@ from cltui.commands.common import (
     print_json,
     run_async,
 )
+from cltui.core.costs import format_cost
 from cltui.core.text import DisplayStream
 
 if TYPE_CHECKING:
-    from cltui.core.providers.base import RetryNotice
+    from cltui.core.providers.base import RetryNotice, WaitNotice
     from cltui.core.providers.client import OpenAIClient
     from cltui.core.providers.results import CreditsInfo, ModelInfo
 
@@ -133,10 +134,8 @@ async def _fetch_credits(args: argparse.Namespace) -> CreditsInfo:
 
 
 def money(value: float | None) -> str:
-    """USD with cents, or four decimals for sums under a dollar."""
-    if value is None:
-        return "unknown"
-    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:.4f}"
+    """An amount of credits as every other screen prints it; "unknown" when not reported."""
+    return "unknown" if value is None else format_cost(value)
 
 
 def describe_credits(info: CreditsInfo) -> str:
@@ -304,7 +303,13 @@ async def _complete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _tell_retry(notice: RetryNotice) -> None:
+def _tell_retry(notice: RetryNotice | WaitNotice) -> None:
+    from cltui.core.providers.base import WaitNotice  # light: no httpx behind it
+
+    if isinstance(notice, WaitNotice):
+        sys.stderr.write(f"cltui: {one_line(notice.reason)}: waiting {notice.seconds:.0f} s\n")
+        sys.stderr.flush()
+        return
     sys.stderr.write(
         f"cltui: {one_line(notice.reason)}; retrying in {notice.delay:.0f} s "
         f"(attempt {notice.attempt} of {notice.max_attempts})\n"

@@ -17,6 +17,7 @@ def choose_config(
     environ: Mapping[str, str],
     strategy: str | None = None,
     base_url: str | None = None,
+    api_key_env: str | None = None,
 ) -> ConsensusConfig:
     """The CONFIG file, else the one named in the user settings, else the built-in one.
 
@@ -38,5 +39,5 @@ def choose_config(
         config = default_config()
     config = with_strategy(config, strategy)
     if not demo:
-        config = apply_base_url_override(config, base_url, environ)
+        config = apply_base_url_override(config, base_url, environ, api_key_env)
     return config

@@ -28,6 +28,10 @@ class Totals:
     """At least one cost in the sum came from list prices rather than the API."""
     unknown_cost: int = 0
     """Calls that used tokens but whose cost is unknown, so `cost` is a lower bound."""
+    priced: int = 0
+    """Calls whose cost is known (reported or from list prices)."""
+    tokens_estimated: bool = False
+    """At least one call's token counts were estimated from its text (the server sent none)."""
 
     @property
     def tokens(self) -> int:
@@ -44,6 +48,8 @@ class Totals:
             calls=self.calls + other.calls,
             estimated=self.estimated or other.estimated,
             unknown_cost=self.unknown_cost + other.unknown_cost,
+            priced=self.priced + other.priced,
+            tokens_estimated=self.tokens_estimated or other.tokens_estimated,
         )
 
 
@@ -59,6 +65,8 @@ def reply_totals(reply: Reply) -> Totals:
         calls=1,
         estimated=known and reply.cost_estimated,
         unknown_cost=0 if known or not used else 1,
+        priced=1 if known else 0,
+        tokens_estimated=reply.usage_estimated,
     )
 
 
@@ -160,6 +168,9 @@ class PriceBook:
 def format_cost(value: float | None, estimated: bool = False) -> str:
     """Dollars, short: "$0.0123", "$1.25", "<$0.0001", "~$0.02" when estimated, "—" unknown.
 
+    The one money formatter: the status bar, panes, progress, exports, previews and the helper
+    commands all print amounts with it, so one amount reads the same everywhere.
+
     Four decimals below a dollar because single calls often cost fractions of a cent; trailing
     zeros beyond the cents are dropped so round numbers stay readable."""
     if value is None or not math.isfinite(value):
@@ -180,10 +191,21 @@ def format_cost(value: float | None, estimated: bool = False) -> str:
     return f"{prefix}{sign}{text}"
 
 
-def format_tokens(n: int) -> str:
-    """Token counts, short: "950", "12.3k", "1.2M"."""
+def format_total_cost(totals: Totals) -> str:
+    """The cost of several calls: "—" when none of them has a known cost (a local model without
+    prices is not free, its cost is unknown), "$0.0123+" when some are unknown (a lower
+    bound), else the sum."""
+    if totals.unknown_cost and not totals.priced:
+        return "—"
+    text = format_cost(totals.cost, totals.estimated)
+    return text + ("+" if totals.unknown_cost else "")
+
+
+def format_tokens(n: int, estimated: bool = False) -> str:
+    """Token counts, short: "950", "12.3k", "1.2M"; "~950" when estimated from the text."""
+    prefix = "~" if estimated else ""
     if n < 1000:
-        return str(n)
+        return f"{prefix}{n}"
     if round(n / 1000, 1) < 1000:
-        return f"{n / 1000:.1f}k"
-    return f"{n / 1_000_000:.1f}M"
+        return f"{prefix}{n / 1000:.1f}k"
+    return f"{prefix}{n / 1_000_000:.1f}M"

@@ -61,6 +61,17 @@ class ReplyRetrying:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplyWaiting:
+    """The call is held before it is sent, and why: "free-model limit" for `seconds`."""
+
+    turn: int
+    round: int
+    slot: str
+    reason: str
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class ReplyDelta:
     """New text. `text` and `reasoning` are increments, not the whole reply."""
 
@@ -144,6 +155,7 @@ Event = (
     | RoundStarted
     | ReplyStarted
     | ReplyRetrying
+    | ReplyWaiting
     | ReplyDelta
     | ReplyFinished
     | JudgementMade

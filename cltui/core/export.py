@@ -17,7 +17,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, session_totals
+from cltui.core.costs import (
+    Totals,
+    format_cost,
+    format_tokens,
+    format_total_cost,
+    reply_totals,
+    session_totals,
+)
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
@@ -131,9 +138,9 @@ def _quote(text: str, section_level: int) -> str:
 
 def _totals_line(totals: Totals) -> str:
     parts = [
-        f"{format_tokens(totals.prompt_tokens)} prompt tokens",
-        f"{format_tokens(totals.completion_tokens)} completion tokens",
-        format_cost(totals.cost, totals.estimated),
+        f"{format_tokens(totals.prompt_tokens, totals.tokens_estimated)} prompt tokens",
+        f"{format_tokens(totals.completion_tokens, totals.tokens_estimated)} completion tokens",
+        format_total_cost(totals),
         f"{totals.calls} calls",
     ]
     if totals.unknown_cost:
@@ -147,7 +154,7 @@ def _duration(ms: int | None) -> str:
 
 def _reply_heading(reply: Reply, label: str) -> str:
     totals = reply_totals(reply)
-    facts = [reply.status, f"{format_tokens(totals.tokens)} tokens"]
+    facts = [reply.status, f"{format_tokens(totals.tokens, totals.tokens_estimated)} tokens"]
     if reply.cost is not None:
         facts.append(format_cost(reply.cost, reply.cost_estimated))
     if reply.duration_ms is not None:

@@ -35,6 +35,9 @@ class Usage:
     cost_estimated: bool = False
     reasoning_tokens: int = 0
     cached_tokens: int = 0
+    estimated: bool = False
+    """The token counts are estimated from the text (about 4 characters a token) because the
+    server reported none; shown as "~123 tok", never passed off as counted."""
 
     @property
     def total_tokens(self) -> int:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cltui.core.config import ConsensusConfig, ModelSpec
+from cltui.core.costs import format_cost
 from cltui.core.judging import JUDGE_SYSTEM
 from cltui.core.ranking import COUNCIL_SYSTEM, MOA_SYSTEM
 
@@ -270,20 +271,6 @@ def estimate_cost(
     return CostPreview(calls=len(calls), low=low, high=high, unknown_models=unknown)
 
 
-def format_money(amount: float) -> str:
-    """Dollars with the precision a small amount needs: $1.23, $0.50, $0.031, $0.0041, $0."""
-    if amount <= 0:
-        return "$0"
-    if amount >= 0.1:
-        return f"${amount:,.2f}"
-    if amount >= 0.01:
-        return f"${amount:.3f}"
-    if amount < 1e-6:
-        return "<$0.000001"
-    decimals = 1 - math.floor(math.log10(amount))  # two significant digits
-    return f"${amount:.{decimals}f}"
-
-
 def format_preview(preview: CostPreview) -> str:
     """One line for the status bar or the command line, e.g. '12 calls · ≈ $0.004–$0.031'."""
     calls = f"{preview.calls} call" + ("" if preview.calls == 1 else "s")
@@ -297,6 +284,6 @@ def format_preview(preview: CostPreview) -> str:
         unknown = " + " + unknown
     if preview.high == 0:
         return f"{calls} · free"
-    low, high = format_money(preview.low), format_money(preview.high)
+    low, high = format_cost(preview.low), format_cost(preview.high)
     cost = f"≈ {low}" if low == high else f"≈ {low}–{high}"
     return f"{calls} · {cost}{unknown}"

@@ -325,6 +325,7 @@ class ConsensusRunner:
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
         view_if_locked: bool = False,
+        api_key_env: str | None = None,
     ) -> ConsensusRunner:
         """Reopen a saved session with the config it was made with. Raises SessionError.
 
@@ -344,7 +345,7 @@ class ConsensusRunner:
             raise SessionError(str(error)) from None
         if demo:
             config = config.with_demo_models()
-        config = apply_base_url_override(config, base_url, environ or {})
+        config = apply_base_url_override(config, base_url, environ or {}, api_key_env)
         runner = cls(config, session=session, path=None if example else Path(path),
                      sessions_dir=sessions_dir, api_keys=api_keys)  # fmt: skip
         if example:

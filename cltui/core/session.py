@@ -44,6 +44,8 @@ class Reply:
     completion_tokens: int = 0
     cost: float | None = None
     cost_estimated: bool = False
+    usage_estimated: bool = False
+    """The token counts are cltui's estimate (about 4 characters a token): the server sent none."""
     ttft_ms: int | None = None
     duration_ms: int | None = None
     reasoning: str = ""

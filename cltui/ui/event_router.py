@@ -20,6 +20,7 @@ from cltui.core.events import (
     ReplyFinished,
     ReplyRetrying,
     ReplyStarted,
+    ReplyWaiting,
     RoundFinished,
     RoundStarted,
     SessionSaved,
@@ -39,8 +40,8 @@ from cltui.ui.widgets.model_pane import ModelPane
 if TYPE_CHECKING:
     from cltui.ui.screens.main import MainScreen
 
-ReplyEvent = ReplyStarted | ReplyDelta | ReplyRetrying | ReplyFinished
-REPLY_EVENTS = (ReplyStarted, ReplyDelta, ReplyRetrying, ReplyFinished)
+ReplyEvent = ReplyStarted | ReplyDelta | ReplyRetrying | ReplyWaiting | ReplyFinished
+REPLY_EVENTS = (ReplyStarted, ReplyDelta, ReplyRetrying, ReplyWaiting, ReplyFinished)
 """The events of one model call (checked per token: a tuple, not a union built each time)."""
 LIVE_STATES = ("waiting", "streaming", "retrying")
 
@@ -162,6 +163,8 @@ class EventRouter:
             self._set_slot_state(event.slot, "waiting")
         elif isinstance(event, ReplyRetrying):
             self._set_slot_state(event.slot, "retrying")
+        elif isinstance(event, ReplyWaiting):
+            self._set_slot_state(event.slot, "waiting")
         else:
             self._set_slot_state(event.slot, reply_state(event.reply))
             self.refresh_totals(self._live_turn())

@@ -56,6 +56,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     demo = bool(getattr(args, "demo", False))
     sessions = resolve_sessions_dir(getattr(args, "sessions_dir", None))
     base_url = getattr(args, "base_url", None)
+    api_key_env = getattr(args, "api_key_env", None)
     try:
         config = choose_config(
             getattr(args, "config", None),
@@ -64,6 +65,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
             environ=os.environ,
             strategy=getattr(args, "strategy", None),
             base_url=base_url,
+            api_key_env=api_key_env,
         )
     except ConfigError as error:
         raise LaunchError(str(error)) from None
@@ -75,6 +77,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
         return ConsensusRunner.open(
             path, demo=demo, sessions_dir=sessions, api_keys=settings.api_keys,
             base_url=base_url, environ=os.environ, view_if_locked=True,
+            api_key_env=api_key_env,
         )  # fmt: skip
 
     def key_notice(config: ConsensusConfig) -> str | None:

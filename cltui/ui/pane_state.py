@@ -49,8 +49,10 @@ def usage_line(reply: Reply) -> str:
     parts: list[str] = []
     tokens = reply.prompt_tokens + reply.completion_tokens
     if tokens:
+        guess = reply.usage_estimated
         parts.append(
-            f"{format_tokens(reply.prompt_tokens)}↑ {format_tokens(reply.completion_tokens)}↓"
+            f"{format_tokens(reply.prompt_tokens, guess)}↑ "
+            f"{format_tokens(reply.completion_tokens, guess)}↓"
         )
     if reply.cost is not None:
         parts.append(format_cost(reply.cost, reply.cost_estimated))
@@ -90,7 +92,8 @@ class PaneTitle:
     state: PaneState
     spinner_frame: int = 0
     retry_note: str = ""
-    """When and how often the call is retried (shown instead of the state word)."""
+    """When and how often the call is retried, or why it waits ("free-model limit: 38 s"):
+    shown instead of the state word."""
     note: str = ""
     """What the reply is: 'layer 2/3', 'round 2/3 aggregate'."""
     final: bool = False
@@ -110,7 +113,7 @@ class PaneTitle:
     @property
     def word(self) -> str:
         """The state in words, e.g. "streaming · fast" or "retrying in 4s (2/5)"."""
-        if self.state == "retrying":
+        if self.state == "retrying" or (self.state == "waiting" and self.retry_note):
             word = self.retry_note
         else:
             word = "" if self.state == "idle" else self.state

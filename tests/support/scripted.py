@@ -7,7 +7,8 @@ order. Steps:
 - an exception instance: raised at that point (before or after some chunks);
 - `asyncio.Event` or `Gate(event)`: the stream waits there until the test sets the event;
 - `Tick(seconds)`: advances the backend's `FakeClock` (time passes without sleeping);
-- `Retry(...)`: calls the caller's `on_retry` with a `RetryNotice`.
+- `Retry(...)`: calls the caller's `on_retry` with a `RetryNotice`;
+- a `WaitNotice(reason, seconds)`: passed to `on_retry` (the call is held before it is sent).
 
 Every request is recorded exactly as received (`requests`, `requests_for`, `messages_for`), and
 `arrived(model_id)` is an event set when a request for that model comes in, so a test can wait
@@ -43,7 +44,13 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.messages import ChatMessage, Usage
-from cltui.core.providers.base import ChatRequest, RetryCallback, RetryNotice, StreamChunk
+from cltui.core.providers.base import (
+    ChatRequest,
+    RetryCallback,
+    RetryNotice,
+    StreamChunk,
+    WaitNotice,
+)
 
 
 class FakeClock:
@@ -86,7 +93,7 @@ class Retry:
         return RetryNotice(self.attempt, self.max_attempts, self.delay, self.reason)
 
 
-Step = str | StreamChunk | Usage | BaseException | asyncio.Event | Gate | Tick | Retry
+Step = str | StreamChunk | Usage | BaseException | asyncio.Event | Gate | Tick | Retry | WaitNotice
 Script = Sequence[Step]
 Responder = Callable[[ChatRequest, int], Script]
 """Builds a script from the request and the model's call number (1-based)."""
@@ -201,9 +208,9 @@ class ScriptedBackend:
                     await step.wait()
                 elif isinstance(step, Tick):
                     self.clock.advance(step.seconds)
-                elif isinstance(step, Retry):
+                elif isinstance(step, Retry | WaitNotice):
                     if on_retry is not None:
-                        on_retry(step.notice())
+                        on_retry(step.notice() if isinstance(step, Retry) else step)
                 elif isinstance(step, Usage):
                     yield StreamChunk(usage=step)
                 elif isinstance(step, StreamChunk):

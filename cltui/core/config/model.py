@@ -17,6 +17,9 @@ STRATEGIES: tuple[str, ...] = get_args(Strategy)
 Ranking = Literal["maxwins", "bubble"]
 RANKINGS: tuple[str, ...] = get_args(Ranking)
 
+ProviderKind = Literal["openai", "demo", "openrouter"]
+PROVIDER_KINDS: tuple[str, ...] = get_args(ProviderKind)
+
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 DEMO_BASE_URL = "https://demo.cltui.invalid/api/v1"
 DEFAULT_PROVIDER = "openrouter"
@@ -58,13 +61,20 @@ class ProviderSpec:
     base_url: str
     api_key_env: str | None = None
     """Environment variable holding the key; None for endpoints that need none (local servers)."""
-    kind: Literal["openai", "demo"] = "openai"
-    """`demo` routes every call to the built-in simulated models."""
+    kind: ProviderKind = "openai"
+    """`demo` routes every call to the built-in simulated models; `openrouter` marks OpenRouter
+    itself (or a proxy set with OPENROUTER_BASE_URL): only it gets the OpenRouter-only calls
+    (credits, key, generation stats) and the OpenRouter key kept in the user settings."""
     max_concurrency: int = 8
     """Calls in flight at once to this provider; more wait their turn."""
     connect_timeout: float = 10.0
     idle_timeout: float = 120.0
     """Seconds without any stream event (keep-alive comments count) before a call is abandoned."""
+    first_token_timeout: float = 120.0
+    """Seconds from a call's first request to its first token. Keep-alive comments do not count:
+    a server that only says it is processing must not hold a call for ever."""
+    total_timeout: float = 600.0
+    """Seconds for a whole call, retries and their waits included; keep-alives do not count."""
     max_retries: int = 4
     """Extra attempts after a retryable failure (429, 408, 5xx, connection errors)."""
 
@@ -76,6 +86,8 @@ class ProviderSpec:
             "max_concurrency": self.max_concurrency,
             "connect_timeout": self.connect_timeout,
             "idle_timeout": self.idle_timeout,
+            "first_token_timeout": self.first_token_timeout,
+            "total_timeout": self.total_timeout,
             "max_retries": self.max_retries,
         }
         if self.api_key_env:
@@ -84,7 +96,9 @@ class ProviderSpec:
 
 
 BUILTIN_PROVIDERS: dict[str, ProviderSpec] = {
-    "openrouter": ProviderSpec("openrouter", OPENROUTER_BASE_URL, "OPENROUTER_API_KEY"),
+    "openrouter": ProviderSpec(
+        "openrouter", OPENROUTER_BASE_URL, "OPENROUTER_API_KEY", kind="openrouter"
+    ),
     "demo": ProviderSpec("demo", DEMO_BASE_URL, None, kind="demo", max_concurrency=16),
     "ollama": ProviderSpec("ollama", "http://localhost:11434/v1", None, max_concurrency=2),
 }

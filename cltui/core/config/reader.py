@@ -11,12 +11,13 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 from cltui.core.config.model import (
     BUILTIN_PROVIDERS,
+    PROVIDER_KINDS,
     RANKINGS,
     STRATEGIES,
     AggregatorSpec,
@@ -25,6 +26,7 @@ from cltui.core.config.model import (
     ModelSpec,
     ProviderSpec,
 )
+from cltui.core.config.urls import base_url_problem
 from cltui.core.messages import ROLES, ChatMessage
 
 TOP_KEYS = {
@@ -38,10 +40,7 @@ CALL_OWNED_PARAMS = {"model", "messages", "prompt", "stream"}
 call answered as a whole, another model, another conversation)."""
 AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt", "fallback"}
 JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
-PROVIDER_KEYS = {
-    "base_url", "api_key_env", "kind", "max_concurrency", "connect_timeout", "idle_timeout",
-    "max_retries",
-}  # fmt: skip
+PROVIDER_KEYS = {f.name for f in fields(ProviderSpec)} - {"name"}  # every setting, no key
 
 
 class _Reader:
@@ -160,21 +159,22 @@ class _Reader:
             base = ProviderSpec(name=name, base_url="", api_key_env=None)
         changes: dict[str, Any] = {}
         if "base_url" in entry:
-            url = self.string(entry["base_url"], f"{path}.base_url")
-            if not url.startswith(("http://", "https://")):
-                raise self.fail(f"{path}.base_url", f"'{url}' must start with http:// or https://")
+            url = self.string(entry["base_url"], f"{path}.base_url").strip()
+            if problem := base_url_problem(url):
+                raise self.fail(f"{path}.base_url", problem)
             changes["base_url"] = url.rstrip("/")
         if "api_key_env" in entry:
             changes["api_key_env"] = self.string(entry["api_key_env"], f"{path}.api_key_env")
         if "kind" in entry:
-            changes["kind"] = self.choice(entry["kind"], f"{path}.kind", ("openai", "demo"))
+            changes["kind"] = self.choice(entry["kind"], f"{path}.kind", PROVIDER_KINDS)
         if "max_concurrency" in entry:
             changes["max_concurrency"] = self.integer(
                 entry["max_concurrency"], f"{path}.max_concurrency", minimum=1
             )
-        for key in ("connect_timeout", "idle_timeout"):
+        for key in ("connect_timeout", "idle_timeout", "first_token_timeout", "total_timeout"):
             if key in entry:
-                changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=3600)
+                high = 86400 if key == "total_timeout" else 3600
+                changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=high)
         if "max_retries" in entry:
             changes["max_retries"] = self.integer(
                 entry["max_retries"], f"{path}.max_retries", minimum=0

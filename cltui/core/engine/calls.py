@@ -15,10 +15,17 @@ from dataclasses import dataclass
 
 from cltui.core.config import ModelSpec
 from cltui.core.engine.context import TurnContext
-from cltui.core.events import ReplyDelta, ReplyFinished, ReplyRetrying, ReplyStarted
+from cltui.core.events import (
+    ReplyDelta,
+    ReplyFinished,
+    ReplyRetrying,
+    ReplyStarted,
+    ReplyWaiting,
+)
 from cltui.core.messages import ChatMessage, Usage
-from cltui.core.providers.base import ChatRequest, RetryNotice
+from cltui.core.providers.base import ChatRequest, RetryNotice, WaitNotice
 from cltui.core.providers.errors import ProviderError
+from cltui.core.providers.results import estimated_usage
 from cltui.core.session import Reply, ReplyRole
 
 logger = logging.getLogger(__name__)
@@ -125,6 +132,16 @@ def _apply_usage(reply: Reply, usage: Usage) -> None:
     reply.completion_tokens = usage.completion_tokens
     reply.cost = usage.cost
     reply.cost_estimated = usage.cost_estimated if usage.cost is not None else False
+    reply.usage_estimated = usage.estimated
+
+
+def _estimate_usage(call: Call, reply: Reply) -> None:
+    """A call that broke off after some text used tokens though no usage came: estimate them
+    (marked as an estimate) rather than show a paid, partial reply as 0 tokens and free."""
+    if reply.prompt_tokens or reply.completion_tokens or not (reply.content or reply.reasoning):
+        return
+    messages = [m.to_api() for m in call.messages]
+    _apply_usage(reply, estimated_usage(messages, len(reply.content) + len(reply.reasoning)))
 
 
 def _estimate_cost(ctx: TurnContext, model: ModelSpec, reply: Reply) -> None:
@@ -148,7 +165,10 @@ async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: R
     start = ctx.clock()
     finish_reason: str | None = None
 
-    def on_retry(notice: RetryNotice) -> None:
+    def on_retry(notice: RetryNotice | WaitNotice) -> None:
+        if isinstance(notice, WaitNotice):
+            ctx.emit(ReplyWaiting(turn, round_index, slot, notice.reason, notice.seconds))
+            return
         retrying = ReplyRetrying(
             turn,
             round_index,
@@ -182,6 +202,7 @@ async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: R
                 await aclose()
     except asyncio.CancelledError:
         _settle_cancelled(reply)
+        _estimate_usage(call, reply)
         reply.duration_ms = _ms(ctx.clock() - start)
         _estimate_cost(ctx, call.model, reply)
         ctx.emit(ReplyFinished(turn, round_index, slot, reply))
@@ -192,6 +213,7 @@ async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: R
         reply.status = "partial" if reply.content else "error"
         reply.error = str(error)
         reply.error_kind = error.kind
+        _estimate_usage(call, reply)
     except Exception as error:  # a backend bug is this call's failure, not the round's
         logger.debug("call to %s failed unexpectedly", call.model.id, exc_info=True)
         reply.status = "partial" if reply.content else "error"

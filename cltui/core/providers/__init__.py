@@ -16,11 +16,13 @@ _EXPORTS: dict[str, str] = {
     "RetryCallback": "base",
     "RetryNotice": "base",
     "StreamChunk": "base",
+    "WaitNotice": "base",
     "OpenAIClient": "client",
     "AuthenticationError": "errors",
     "BadRequestError": "errors",
     "ConnectionFailedError": "errors",
     "ContextTooLongError": "errors",
+    "DeadlineExceededError": "errors",
     "InsufficientCreditsError": "errors",
     "MalformedResponseError": "errors",
     "MissingKeyError": "errors",
@@ -31,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "RateLimitedError": "errors",
     "RequestTimeoutError": "errors",
     "StreamBrokenError": "errors",
+    "UnsupportedError": "errors",
     "ProviderLimits": "limits",
     "SlidingWindow": "limits",
     "is_free_model": "limits",
@@ -55,6 +58,7 @@ __all__ = [
     "ConnectionFailedError",
     "ContextTooLongError",
     "CreditsInfo",
+    "DeadlineExceededError",
     "InsufficientCreditsError",
     "MalformedResponseError",
     "MissingKeyError",
@@ -76,6 +80,8 @@ __all__ = [
     "SlidingWindow",
     "StreamBrokenError",
     "StreamChunk",
+    "UnsupportedError",
+    "WaitNotice",
     "aiter_sse",
     "apply_base_url_override",
     "is_free_model",
@@ -89,6 +95,7 @@ if TYPE_CHECKING:
         RetryCallback,
         RetryNotice,
         StreamChunk,
+        WaitNotice,
     )
     from cltui.core.providers.client import OpenAIClient
     from cltui.core.providers.errors import (
@@ -96,6 +103,7 @@ if TYPE_CHECKING:
         BadRequestError,
         ConnectionFailedError,
         ContextTooLongError,
+        DeadlineExceededError,
         InsufficientCreditsError,
         MalformedResponseError,
         MissingKeyError,
@@ -106,6 +114,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         RequestTimeoutError,
         StreamBrokenError,
+        UnsupportedError,
     )
     from cltui.core.providers.limits import ProviderLimits, SlidingWindow, is_free_model
     from cltui.core.providers.registry import ProviderRegistry, apply_base_url_override

@@ -29,15 +29,32 @@ class ChatRequest:
         """The JSON body of POST /chat/completions."""
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [m.to_api() for m in self.messages],
+            "messages": [m.to_api() for m in fold_system_messages(self.messages)],
             "stream": stream,
         }
+        if stream:  # most servers send usage in a stream only when asked
+            body["stream_options"] = {"include_usage": True}
         if self.max_tokens is not None:
             body["max_tokens"] = self.max_tokens
         if self.temperature is not None:
             body["temperature"] = self.temperature
         body.update(self.params)
         return body
+
+
+def fold_system_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    """The messages as chat templates keep them: every system message folded, in order and
+    joined with blank lines, into one leading system message; the others unchanged.
+
+    Common chat templates (llama.cpp's, several Ollama ones) keep only a leading system message
+    and drop any later one, so the consensus sent as a system message in improvement rounds,
+    or an MoA reference block, would silently never reach a local model. Done here, where the
+    request is sent, so sessions keep the logical messages."""
+    systems = [m.content for m in messages if m.role == "system"]
+    if not systems or (len(systems) == 1 and messages[0].role == "system"):
+        return list(messages)
+    others = [m for m in messages if m.role != "system"]
+    return [ChatMessage("system", "\n\n".join(systems)), *others]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +81,17 @@ class RetryNotice:
     reason: str
 
 
-RetryCallback = Callable[[RetryNotice], None]
+@dataclass(frozen=True, slots=True)
+class WaitNotice:
+    """Told to the caller when a call is held before it is sent, so the UI can say why and for
+    how long ("free-model limit: 38 s") instead of a bare "waiting"."""
+
+    reason: str
+    seconds: float
+
+
+RetryCallback = Callable[[RetryNotice | WaitNotice], None]
+"""Receives retry notices and wait notices (one callback, so backends keep one keyword)."""
 
 
 class ChatBackend(Protocol):

@@ -6,9 +6,10 @@ turns every failure into a typed `ProviderError` whose text says what to do, ret
 failures before the first text arrives, and keeps the key out of everything but the
 Authorization header.
 
-This module holds the transport (sending, retries, admission, HTTP failures); reading streamed
-bodies is in `streaming`, whole answers in `answers`, the endpoints besides chat in `endpoints`,
-and the wording of errors in `error_wording`.
+This module holds the call logic (retries, admission, deadlines); sending one request and typing
+its HTTP failures is in `sending`, reading streamed bodies in `streaming`, whole answers in
+`answers`, the endpoints besides chat in `endpoints`, the call deadlines in `deadlines`, and the
+wording of errors in `error_wording`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from cltui.core.providers.answers import (
     json_or_malformed,
     result_as_chunk,
 )
-from cltui.core.providers.base import ChatRequest, RetryCallback, RetryNotice, StreamChunk
+from cltui.core.providers.base import (
+    ChatRequest,
+    RetryCallback,
+    RetryNotice,
+    StreamChunk,
+    WaitNotice,
+)
+from cltui.core.providers.deadlines import CallDeadline, Limit
 from cltui.core.providers.endpoints import (
     fetch_credits,
     fetch_generation,
@@ -39,25 +47,22 @@ from cltui.core.providers.endpoints import (
 )
 from cltui.core.providers.error_wording import ErrorWording, StreamProgress
 from cltui.core.providers.errors import (
-    BadRequestError,
-    ConnectionFailedError,
+    DeadlineExceededError,
     MissingKeyError,
     ProviderError,
-    RequestTimeoutError,
+    UnsupportedError,
 )
-from cltui.core.providers.http_errors import error_from_response
 from cltui.core.providers.keys import missing_key_message
 from cltui.core.providers.limits import ProviderLimits
-from cltui.core.providers.results import ChatResult, CreditsInfo, ModelInfo
+from cltui.core.providers.results import ChatResult, CreditsInfo, ModelInfo, estimated_usage
 from cltui.core.providers.retry import RetryPolicy, retry_reason
+from cltui.core.providers.sending import send
 from cltui.core.providers.streaming import read_body, stream_response
 
 ATTRIBUTION_HEADERS = {
     "HTTP-Referer": "https://github.com/cltui/cltui",
     "X-OpenRouter-Title": "cltui",
 }
-MAX_ERROR_BODY = 64 * 1024
-"""Bytes of an error body read for its message; an HTML error page can be large."""
 EXTRA_CONNECTIONS = 2
 """Pool room beyond the chat cap for side calls (credits, models) made while chats stream."""
 
@@ -77,8 +82,12 @@ class OpenAIClient:
         key_hint: str = "",
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        deadline_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`clock` and `sleep` drive the free-model window and retry waits (tests pass fakes);
+        `deadline_clock` measures the first-token and total deadlines."""
         self.provider = provider
+        self._deadline_clock = deadline_clock
         self._key = api_key or None
         self._sleep = sleep
         self._key_hint = key_hint or provider.api_key_env or "the API key"
@@ -114,10 +123,16 @@ class OpenAIClient:
     async def stream_chat(
         self, request: ChatRequest, *, on_retry: RetryCallback | None = None
     ) -> AsyncIterator[StreamChunk]:
-        """Stream one chat completion (POST /chat/completions with stream: true)."""
+        """Stream one chat completion (POST /chat/completions with stream: true). A server that
+        sends no usage gets an estimated one at the end, marked as an estimate."""
         body = request.to_body(stream=True)
+        counted, chars = False, 0
         async for chunk in self._stream("chat/completions", body, request.model, on_retry):
+            counted = counted or chunk.usage is not None
+            chars += len(chunk.content) + len(chunk.reasoning)
             yield chunk
+        if not counted:
+            yield StreamChunk(usage=estimated_usage(body.get("messages"), chars))
 
     async def chat(
         self, request: ChatRequest, *, on_retry: RetryCallback | None = None
@@ -168,17 +183,17 @@ class OpenAIClient:
     async def credits(self) -> CreditsInfo:
         """The balance from GET /credits, or from GET /key when /credits is refused (it needs a
         management key) or answers all zeros (observed with ordinary keys)."""
-        self._require_key(None)
+        self._require_openrouter("credits")
         return await fetch_credits(self._get_json)
 
     async def key_info(self) -> dict[str, Any]:
         """GET /key (falling back to the older /auth/key): this key's limit, usage, tier."""
-        self._require_key(None)
+        self._require_openrouter("key information")
         return await fetch_key_info(self._get_json)
 
     async def generation(self, generation_id: str) -> dict[str, Any]:
         """GET /generation?id=...: the stats of one finished call (may 404 for a few seconds)."""
-        self._require_key(None)
+        self._require_openrouter("generation stats")
         return await fetch_generation(self._get_json, generation_id)
 
     async def aclose(self) -> None:
@@ -197,13 +212,16 @@ class OpenAIClient:
     async def _stream(
         self, path: str, body: dict[str, Any], model: str, on_retry: RetryCallback | None
     ) -> AsyncIterator[StreamChunk]:
-        """Stream with retries: a failed attempt is retried only while no text was yielded."""
+        """Stream with retries: a failed attempt is retried only while no text was yielded, and
+        only while the wait leaves time before the call's deadlines."""
         self._require_key(model)
+        deadline = CallDeadline(self.provider, self._deadline_clock)
+        on_wait = self._limit_waiter(on_retry, deadline, model)
         attempt = 1
         while True:
-            progress = StreamProgress()
+            progress = StreamProgress(deadline=deadline)
             try:
-                async with self.limits.slot(model):
+                async with self.limits.slot(model, on_wait):
                     async for chunk in self._stream_attempt(path, body, model, progress):
                         yield chunk
                 return
@@ -211,7 +229,7 @@ class OpenAIClient:
                 if progress.started:
                     raise
                 delay = self.retry_policy.delay_before_retry(error, attempt)
-                if delay is None:
+                if delay is None or not deadline.allows_wait(delay):
                     raise
                 failure = error
             attempt += 1
@@ -222,7 +240,11 @@ class OpenAIClient:
         self, path: str, body: dict[str, Any], model: str, progress: StreamProgress
     ) -> AsyncIterator[StreamChunk]:
         headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity"}
-        response = await self._send("POST", path, model, json_body=body, headers=headers)
+        if progress.deadline is not None:
+            progress.deadline.request_sent()
+        response = await self._send(
+            "POST", path, model, json_body=body, headers=headers, progress=progress
+        )
         try:
             chunks = stream_response(response, model, progress, self._wording)
             async with aclosing(chunks):
@@ -262,16 +284,24 @@ class OpenAIClient:
                 raise self._wording.from_payload(error_object(payload["error"]), model)
             return payload
 
+        deadline = CallDeadline(self.provider, self._deadline_clock)
+        on_wait = self._limit_waiter(on_retry, deadline, model or "")
+
         async def admitted() -> Any:
             if not admission:
                 return await once()
-            async with self.limits.slot(model or ""):
+            async with self.limits.slot(model or "", on_wait):
                 return await once()
 
-        return await self._with_retries(admitted, on_retry)
+        limit: Limit = "total" if admission else "first_token"
+        retried = self._with_retries(admitted, on_retry, deadline)
+        return await self._within(retried, model, limit)
 
     async def _with_retries(
-        self, call: Callable[[], Awaitable[T]], on_retry: RetryCallback | None
+        self,
+        call: Callable[[], Awaitable[T]],
+        on_retry: RetryCallback | None,
+        deadline: CallDeadline,
     ) -> T:
         attempt = 1
         while True:
@@ -279,7 +309,7 @@ class OpenAIClient:
                 return await call()
             except ProviderError as error:
                 delay = self.retry_policy.delay_before_retry(error, attempt)
-                if delay is None:
+                if delay is None or not deadline.allows_wait(delay):
                     raise
                 failure = error
             attempt += 1
@@ -295,75 +325,13 @@ class OpenAIClient:
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        progress: StreamProgress | None = None,
     ) -> httpx.Response:
-        """Send a request and return the open response once its headers arrived; an error
-        status is read and raised as a typed error."""
-        wording = self._wording
-        subject = wording.subject(model)
+        """Send a request; the open response once its headers arrived (see `sending.send`)."""
         request = self._http.build_request(
             method, path, json=json_body, params=params, headers=headers
         )
-        backstop = self.provider.connect_timeout + self.provider.idle_timeout
-        try:
-            async with asyncio.timeout(backstop):
-                response = await self._http.send(request, stream=True)
-        except httpx.ConnectTimeout:
-            raise RequestTimeoutError(
-                f"{subject}: could not connect to {wording.where()} within "
-                f"{self.provider.connect_timeout:g} s",
-                model=model,
-            ) from None
-        except (httpx.TimeoutException, TimeoutError):
-            raise RequestTimeoutError(
-                f"{subject}: no answer from {wording.where()} within "
-                f"{self.provider.idle_timeout:g} s (idle timeout)",
-                model=model,
-            ) from None
-        except httpx.UnsupportedProtocol:
-            raise ProviderError(
-                f"{subject}: base_url '{wording.clean(self.provider.base_url)}' must start with "
-                "http:// or https://",
-                model=model,
-            ) from None
-        except httpx.ConnectError as error:
-            raise ConnectionFailedError(
-                f"{subject}: could not connect to {wording.where()} "
-                f"({wording.clean(str(error))}): is the endpoint running and base_url right?",
-                model=model,
-            ) from None
-        except httpx.RequestError as error:
-            raise ConnectionFailedError(
-                f"{subject}: the connection to {wording.where()} failed "
-                f"({wording.clean(str(error)) or type(error).__name__})",
-                model=model,
-            ) from None
-        if 300 <= response.status_code < 400:
-            await response.aclose()
-            location = wording.clean(response.headers.get("location", "elsewhere"), 200)
-            raise BadRequestError(
-                f"{subject}: the endpoint redirected ({response.status_code}) to {location}: "
-                "use the final address as base_url",
-                status=response.status_code,
-                model=model,
-            )
-        if response.status_code < 400:
-            return response
-        try:
-            raw = await read_body(response, model, wording, limit=MAX_ERROR_BODY)
-        except ProviderError:
-            raw = b""
-        finally:
-            await response.aclose()
-        raise error_from_response(
-            response.status_code,
-            raw,
-            response.headers,
-            subject=subject,
-            model=model,
-            secrets=(self._key,),
-            key_hint=self._key_hint,
-            reason_phrase=response.reason_phrase,
-        )
+        return await send(self._http, request, self._wording, model, progress)
 
     # ----------------------------------------------------------------------------------------
     # Keys and retries
@@ -372,6 +340,48 @@ class OpenAIClient:
         env = self.provider.api_key_env
         if env and not self._key:
             raise MissingKeyError(missing_key_message(self.provider), model=model)
+
+    def _require_openrouter(self, what: str) -> None:
+        """OpenRouter-only endpoints go to OpenRouter (or the simulated models) only: another
+        server has no such endpoint (a 404 on every run) and must not be asked with a key."""
+        if self.provider.kind not in ("openrouter", "demo"):
+            raise UnsupportedError(
+                f"{self.provider.name}: {what} are OpenRouter's own and {self._wording.where()} "
+                "is not OpenRouter (to reach OpenRouter through a proxy, set "
+                "OPENROUTER_BASE_URL instead of --base-url)"
+            )
+        self._require_key(None)
+
+    def _limit_waiter(
+        self, on_retry: RetryCallback | None, deadline: CallDeadline, model: str
+    ) -> Callable[[float], None]:
+        """What the free-model limiter calls before it holds a call: say why and how long, or
+        give up when the wait would pass the call's total deadline."""
+
+        def waiting(seconds: float) -> None:
+            if not deadline.allows_wait(seconds):
+                raise DeadlineExceededError(
+                    f"{self._wording.subject(model)}: the free-model limit (20 requests a "
+                    f"minute) would hold the call {seconds:.0f} s, past total_timeout "
+                    f"({self.provider.total_timeout:g} s): ask fewer :free models at once",
+                    model=model,
+                )
+            if on_retry is not None:
+                on_retry(WaitNotice("free-model limit", seconds))
+
+        return waiting
+
+    async def _within(self, call: Awaitable[T], model: str | None, limit: Limit) -> T:
+        """A whole (non-streamed) call, retries included, within `total_timeout`, or within
+        `first_token_timeout` for a side call (models, credits), whose answer is its first
+        token: keep-alive bytes must not hold either for ever."""
+        provider = self.provider
+        seconds = provider.total_timeout if limit == "total" else provider.first_token_timeout
+        try:
+            async with asyncio.timeout(seconds):
+                return await call
+        except TimeoutError:
+            raise self._wording.deadline(limit, model or "", StreamProgress()) from None
 
     def _notify(
         self, on_retry: RetryCallback | None, attempt: int, delay: float, error: ProviderError

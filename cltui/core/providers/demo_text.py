@@ -52,6 +52,8 @@ __all__ = [
 Style = Literal["terse", "structured", "discursive", "reasoning", "brief", "aggregator", "judge"]
 
 CONSENSUS_PREFIX = "Consensus: "
+FOLDED_CONSENSUS = "\n\n" + CONSENSUS_PREFIX
+"""The consensus folded after other system text into the one leading system message."""
 RESPONSE_BLOCK = re.compile(r'<response model="([^"]*)">\n?(.*?)\n?</response>', re.DOTALL)
 REFERENCES_HEADER = "Answers from the models:"
 POINTS_PER_STYLE = {"terse": 5, "structured": 6, "discursive": 5, "reasoning": 5, "brief": 3}
@@ -147,18 +149,25 @@ class Prompt:
         block_at: int | None = None
         consensus_at: int | None = None
         references: str | None = None
+        consensus = None
         for index, content in enumerate(contents):
             found = RESPONSE_BLOCK.findall(content)
             if found:
                 blocks.extend((label, text.strip()) for label, text in found)
                 block_at = index if block_at is None else block_at
             if content.startswith(CONSENSUS_PREFIX):
+                consensus_at, consensus = index, content[len(CONSENSUS_PREFIX) :]
+            elif roles[index] == "system" and FOLDED_CONSENSUS in content:
                 consensus_at = index
+                consensus = content.split(FOLDED_CONSENSUS, 1)[1]
             if roles[index] == "system" and REFERENCES_HEADER in content:
-                references = content.split(REFERENCES_HEADER, 1)[1]
-        consensus = None
-        if consensus_at is not None:
-            consensus = contents[consensus_at][len(CONSENSUS_PREFIX) :]
+                references = content.split(REFERENCES_HEADER, 1)[1].split(FOLDED_CONSENSUS)[0]
+        if consensus_at is not None and roles[consensus_at] == "system":
+            # System messages are sent folded into one leading message (chat templates keep
+            # only that one): the consensus then stands before the question, whose answer is
+            # asked for by the last user message.
+            users_at = [i for i, r in enumerate(roles) if r == "user"]
+            consensus_at = users_at[-1] if users_at else consensus_at
         question = _question(contents, roles, block_at, consensus_at)
         users = [c for c, r in zip(contents, roles, strict=True) if r == "user"]
         request = users[-1] if users else "\n".join(contents)

@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 
 from cltui.core.config import ProviderSpec
+from cltui.core.providers.deadlines import CallDeadline, Limit
 from cltui.core.providers.errors import (
     ConnectionFailedError,
+    DeadlineExceededError,
     MalformedResponseError,
     ProviderError,
     RequestTimeoutError,
@@ -31,6 +33,8 @@ class StreamProgress:
     text: str = ""
     started: bool = False
     events: int = 0
+    deadline: CallDeadline | None = None
+    """The call's first-token and total deadlines; None for plain requests (idle timer only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,33 @@ class ErrorWording:
         return RequestTimeoutError(
             f"{subject}: no data for {seconds} (idle timeout): the endpoint stalled",
             model=model or None,
+        )
+
+    def deadline(self, limit: Limit, model: str, progress: StreamProgress) -> ProviderError:
+        """A deadline of the call passed (`idle` means the idle timer: see `stalled`)."""
+        if limit == "idle":
+            return self.stalled(model, progress)
+        subject = self.subject(model or None)
+        table = f"[providers.{self.provider.name}]"
+        if limit == "first_token":
+            seconds = f"{self.provider.first_token_timeout:g} s"
+            return DeadlineExceededError(
+                f"{subject}: no text within {seconds} (first_token_timeout; the endpoint only "
+                f"kept the connection alive): try again later, pick another model, or raise "
+                f"first_token_timeout under {table}",
+                model=model or None,
+            )
+        seconds = f"{self.provider.total_timeout:g} s"
+        kept = (
+            f" after {len(progress.text)} characters; the text so far is kept"
+            if progress.started
+            else ""
+        )
+        return DeadlineExceededError(
+            f"{subject}: the call took longer than {seconds} (total_timeout){kept}: raise "
+            f"total_timeout under {table} for longer answers",
+            model=model or None,
+            partial_text=progress.text,
         )
 
     def dropped(

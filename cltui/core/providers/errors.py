@@ -99,6 +99,13 @@ class RequestTimeoutError(ProviderError):
     retryable = True
 
 
+class DeadlineExceededError(ProviderError):
+    """The call passed `first_token_timeout` or `total_timeout`. Not retried: the deadline is
+    the call's, so another attempt would have no time left. Text streamed so far is kept."""
+
+    kind = "timeout"
+
+
 class ConnectionFailedError(ProviderError):
     """The endpoint could not be reached, or the connection dropped before any text."""
 
@@ -122,3 +129,10 @@ class MissingKeyError(ProviderError):
     """No API key in the environment or the user config for a provider that needs one."""
 
     kind = "missing_key"
+
+
+class UnsupportedError(ProviderError):
+    """The endpoint does not offer this (an OpenRouter-only call to another server): asked of
+    it, nothing was sent."""
+
+    kind = "unsupported"

@@ -69,8 +69,13 @@ class ProviderLimits:
         self._sleep = sleep
 
     @asynccontextmanager
-    async def slot(self, model: str) -> AsyncIterator[None]:
-        """Wait for a free concurrency slot (and a `:free` start when the model is free)."""
+    async def slot(
+        self, model: str, on_wait: Callable[[float], None] | None = None
+    ) -> AsyncIterator[None]:
+        """Wait for a free concurrency slot (and a `:free` start when the model is free).
+
+        `on_wait(seconds)` is told before each wait for the free-model window, so the caller can
+        say why the call is held and for how long (it may raise to give up instead)."""
         free = is_free_model(model)
         while True:
             await self._semaphore.acquire()
@@ -81,6 +86,8 @@ class ProviderLimits:
                 break
             # Waiting for the rate window must not hold a slot other models could use.
             self._semaphore.release()
+            if on_wait is not None:
+                on_wait(wait)
             await self._sleep(wait)
         try:
             yield

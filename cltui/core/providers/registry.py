@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cltui.core.config import (
+    BUILTIN_PROVIDERS,
     DEFAULT_PROVIDER,
     ConfigError,
     ConsensusConfig,
     ModelSpec,
     ProviderSpec,
 )
+from cltui.core.config.urls import base_url_problem
 from cltui.core.paths import user_settings_file
 from cltui.core.providers.base import ChatBackend
-from cltui.core.providers.keys import resolve_key
+from cltui.core.providers.keys import resolve_key, settings_key_applies
 
 if TYPE_CHECKING:
     import httpx
@@ -88,7 +91,7 @@ class ProviderRegistry:
         """The key (as `resolve_key` finds it, so the check before a run and the calls agree)
         and, for error messages, where it came from (never the key itself)."""
         key = resolve_key(spec, self._api_keys, self._environ)
-        if self._api_keys.get(spec.name):
+        if settings_key_applies(spec) and self._api_keys.get(spec.name):
             return key, f"api_key under [providers.{spec.name}] in {user_settings_file()}"
         return key, spec.api_key_env or "the API key"
 
@@ -107,15 +110,36 @@ class ProviderRegistry:
 
 
 def apply_base_url_override(
-    config: ConsensusConfig, flag: str | None, environ: Mapping[str, str]
+    config: ConsensusConfig,
+    flag: str | None,
+    environ: Mapping[str, str],
+    api_key_env: str | None = None,
 ) -> ConsensusConfig:
     """Point the openrouter provider at `--base-url`, else at `OPENROUTER_BASE_URL`; unchanged
-    when neither is set."""
+    when neither is set.
+
+    `--base-url` names an ad-hoc endpoint: it gets no key unless `api_key_env` (the
+    `--api-key-env` flag) names the variable holding one, and none of the OpenRouter-only calls.
+    `OPENROUTER_BASE_URL` re-points OpenRouter itself (a proxy, say), so its key goes with it.
+    Raises ConfigError for a malformed URL, naming where it came from."""
     source, url = "--base-url", (flag or "").strip()
     if not url:
         source, url = BASE_URL_ENV, (environ.get(BASE_URL_ENV) or "").strip()
     if not url:
+        if api_key_env:
+            raise ConfigError("--api-key-env", "", "only applies with --base-url URL")
         return config
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(source, "", f"'{url}' must start with http:// or https://")
-    return config.with_base_url(url, DEFAULT_PROVIDER)
+    problem = base_url_problem(url)
+    if problem:
+        raise ConfigError(source, "", problem)
+    if source == BASE_URL_ENV:
+        if api_key_env:
+            raise ConfigError(
+                "--api-key-env", "", f"only applies with --base-url URL, not with {BASE_URL_ENV}"
+            )
+        return config.with_base_url(url, DEFAULT_PROVIDER)
+    current = config.providers.get(DEFAULT_PROVIDER, BUILTIN_PROVIDERS[DEFAULT_PROVIDER])
+    ad_hoc = replace(
+        current, base_url=url.rstrip("/"), kind="openai", api_key_env=api_key_env or None
+    )
+    return replace(config, providers={**config.providers, DEFAULT_PROVIDER: ad_hoc})

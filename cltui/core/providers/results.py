@@ -102,6 +102,24 @@ def parse_usage(data: Any) -> Usage | None:
     )
 
 
+CHARS_PER_TOKEN = 4
+"""A rough average for English text and code, enough to show the order of magnitude."""
+
+
+def estimated_usage(messages: Any, completion_chars: int) -> Usage:
+    """Token counts guessed from the text, for servers that report none (llama.cpp, and vLLM,
+    Ollama or OpenAI when they ignore `stream_options.include_usage`). The cost stays unknown."""
+    prompt_chars = 0
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, Mapping) else None
+        prompt_chars += len(content) if isinstance(content, str) else 0
+    return Usage(
+        prompt_tokens=math.ceil(prompt_chars / CHARS_PER_TOKEN),
+        completion_tokens=math.ceil(completion_chars / CHARS_PER_TOKEN),
+        estimated=True,
+    )
+
+
 def parse_model(entry: Any) -> ModelInfo | None:
     """One model of GET /models, or None when the entry has no usable id."""
     if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not entry["id"]:

@@ -1,9 +1,10 @@
 """Reading a response body: server-sent events turned into `StreamChunk`s, under an idle timer.
 
 Every read, keep-alive comments included, restarts the idle timer, so a slow but living stream
-is never cut while a stalled one fails after `idle_timeout`. Errors that arrive inside the
-stream (an `error` event, a choice finishing with `error`, invalid JSON, a dropped connection)
-keep the text streamed so far, as `ErrorWording` phrases them.
+is never cut while a stalled one fails after `idle_timeout`; the call's first-token and total
+deadlines (`deadlines`) bound every read too, and comments do not move them. Errors that arrive
+inside the stream (an `error` event, a choice finishing with `error`, invalid JSON, a dropped
+connection) keep the text streamed so far, as `ErrorWording` phrases them.
 """
 
 from __future__ import annotations
@@ -137,15 +138,17 @@ async def next_read(
     reader: AsyncIterator[bytes], model: str, progress: StreamProgress, wording: ErrorWording
 ) -> bytes | None:
     """The next raw read, or None at the end of the body. Every read, keep-alive comments
-    included, restarts the idle timer."""
-    idle = wording.provider.idle_timeout
+    included, restarts the idle timer; the call's deadlines (first token, total) do not move."""
+    wait, limit = wording.provider.idle_timeout, "idle"
+    if progress.deadline is not None:
+        wait, limit = progress.deadline.next_wait(wait, text_started=progress.started)
     try:
-        async with asyncio.timeout(idle):
+        async with asyncio.timeout(wait):
             return await reader.__anext__()
     except StopAsyncIteration:
         return None
     except (TimeoutError, httpx.TimeoutException):
-        raise wording.stalled(model, progress) from None
+        raise wording.deadline(limit, model, progress) from None
     except httpx.RequestError as error:
         raise wording.dropped(error, model, progress) from None
 

@@ -123,6 +123,7 @@ def _reply_from_dict(r: _Reader, data: Mapping[str, Any], path: str) -> Reply:
         completion_tokens=r.integer(data, "completion_tokens", path, 0),
         cost=r.number(data, "cost", path),
         cost_estimated=r.boolean(data, "cost_estimated", path),
+        usage_estimated=r.boolean(data, "usage_estimated", path),
         ttft_ms=r.integer(data, "ttft_ms", path, None),
         duration_ms=r.integer(data, "duration_ms", path, None),
         reasoning=r.string(data, "reasoning", path, ""),

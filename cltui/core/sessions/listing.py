@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cltui.core.costs import session_totals
+from cltui.core.costs import Totals, format_total_cost, session_totals
 from cltui.core.session import Session
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import load_session
@@ -33,10 +33,19 @@ class SessionSummary:
     estimated: bool = False
     """The cost includes list-price estimates."""
     unknown_cost: int = 0
+    priced: int = 0
+    """Calls whose cost is known."""
 
     @property
     def damaged(self) -> bool:
         return bool(self.error)
+
+    @property
+    def cost_text(self) -> str:
+        """The cost as every screen shows it: "—" when no call's cost is known."""
+        totals = Totals(cost=self.cost, estimated=self.estimated, unknown_cost=self.unknown_cost,
+                        priced=self.priced)  # fmt: skip
+        return format_total_cost(totals)
 
 
 def _model_labels(session: Session) -> tuple[str, ...]:
@@ -68,6 +77,7 @@ def summarize(path: Path, session: Session) -> SessionSummary:
         models=_model_labels(session),
         estimated=totals.estimated,
         unknown_cost=totals.unknown_cost,
+        priced=totals.priced,
     )
 
 

@@ -38,6 +38,8 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
         data["error_kind"] = reply.error_kind
     if reply.cost_estimated:
         data["cost_estimated"] = True
+    if reply.usage_estimated:
+        data["usage_estimated"] = True
     if reply.reasoning:
         data["reasoning"] = reply.reasoning
     if reply.role != "proposer":

@@ -16,7 +16,6 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from cltui.core.costs import format_cost
 from cltui.core.session_store import SessionSummary, list_sessions
 from cltui.ui.safe_text import one_line, plain
 
@@ -33,7 +32,7 @@ def summary_prompt(summary: SessionSummary) -> Content:
     title = one_line(summary.title, 80) or summary.id
     updated = summary.updated_at.replace("T", " ")[:16]
     turns = f"{summary.turns} turn" + ("" if summary.turns == 1 else "s")
-    cost = format_cost(summary.cost, summary.estimated)
+    cost = summary.cost_text
     details = f"{updated} · {turns} · {summary.status} · {cost}"
     if summary.models:
         details += " · " + ", ".join(summary.models[:4])

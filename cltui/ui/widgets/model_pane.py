@@ -33,6 +33,7 @@ from cltui.core.events import (
     ReplyFinished,
     ReplyRetrying,
     ReplyStarted,
+    ReplyWaiting,
     TurnFinished,
     TurnStarted,
 )
@@ -290,6 +291,9 @@ class ModelPane(VerticalScroll, can_focus=True):
                 f"retrying in {event.delay:.0f}s ({event.attempt}/{event.max_attempts})"
             )
             self._set_state("retrying")
+        elif isinstance(event, ReplyWaiting):
+            self.retry_note = f"{event.reason}: {event.seconds:.0f} s"
+            self._set_state("waiting")
         elif isinstance(event, ReplyFinished):
             await self.finish(event.reply)
         elif isinstance(event, TurnFinished):
@@ -311,6 +315,7 @@ class ModelPane(VerticalScroll, can_focus=True):
     async def begin(self, turn: int, round: int, model: str) -> None:
         """A new reply starts: clear the pane, pick the streaming mode and follow its text."""
         await self._stop_streams()
+        self.retry_note = ""
         self.address = (turn, round)
         self.final = False
         self.reasoning = ""

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from cltui.core.agreement import sparkline
-from cltui.core.costs import Totals, format_cost, format_tokens
+from cltui.core.costs import Totals, format_cost, format_tokens, format_total_cost
 from cltui.ui.pane_state import SPINNER, STATE_ICONS
 from cltui.ui.safe_text import one_line, plain
 
@@ -70,10 +70,7 @@ PRIORITY = {
 
 
 def _cost(totals: Totals | None) -> str:
-    if totals is None:
-        return "—"
-    text = format_cost(totals.cost, totals.estimated)
-    return text + ("+" if totals.unknown_cost else "")
+    return "—" if totals is None else format_total_cost(totals)
 
 
 class StatusBar(Widget):
@@ -139,7 +136,8 @@ class StatusBar(Widget):
         if info.preview and not info.history:
             parts.append(("preview", Content.styled(one_line(info.preview), "$text-muted")))
         if info.turn is not None and info.turn.calls:
-            parts.append(("tokens", plain(f"{format_tokens(info.turn.tokens)} tok")))
+            tokens = format_tokens(info.turn.tokens, info.turn.tokens_estimated)
+            parts.append(("tokens", plain(f"{tokens} tok")))
             parts.append(("turn", plain(f"turn {_cost(info.turn)}")))
         if info.session is not None and info.session.calls:
             parts.append(("session", plain(f"session {_cost(info.session)}")))

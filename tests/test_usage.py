@@ -1,0 +1,140 @@
+"""Usage is asked for, estimated (and marked so) when a server sends none, never shown as zero
+when unknown; and one amount of money reads the same on every screen.
+
+The server here is real (127.0.0.1) and, like llama.cpp, streams no usage at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from cltui.commands.helpers import money
+from cltui.core.costs import Totals, format_cost, format_total_cost
+from cltui.core.preview import CostPreview, format_preview
+from cltui.core.session import Reply
+from cltui.progress import _finished_state
+from cltui.ui.pane_state import usage_line
+from cltui.ui.widgets.status_bar import _cost
+from tests.support.http_server import (
+    DONE,
+    DROP,
+    BackgroundServer,
+    FakeOpenAI,
+    RecordedRequest,
+    chat_chunk,
+)
+from tests.support.http_server import (
+    Reply as HttpReply,
+)
+
+ANSWER = "Rayleigh scattering makes short wavelengths scatter most."  # 58 characters
+
+
+def no_usage_server(request: RecordedRequest) -> HttpReply:
+    """A llama.cpp-like endpoint: text and a finish reason, never a usage object."""
+    if request.route != "/chat/completions":
+        return HttpReply.error(404, "not found")
+    words = [w + " " for w in ANSWER.split(" ")]
+    words[-1] = words[-1].rstrip()
+    chunks = [chat_chunk(w) for w in words]
+    return HttpReply.sse(*chunks, chat_chunk("", finish_reason="stop"), DONE)
+
+
+def cltui(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cltui", *args],
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+
+
+def local_config(path: Path, base_url: str) -> Path:
+    path.write_text(
+        'iterations = 0\n[[models]]\nid = "local/a"\nprovider = "local"\n'
+        '[[models]]\nid = "local/b"\nprovider = "local"\n'
+        '[aggregator]\nmodel = "local/c"\nprovider = "local"\n'
+        f'[providers.local]\nbase_url = "{base_url}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_path: Path) -> None:
+    with BackgroundServer(no_usage_server) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "Why is the sky blue?",
+                       "--sessions-dir", str(tmp_path / "s"))  # fmt: skip
+        chats = [r for r in server.requests if r.route == "/chat/completions"]
+    assert result.returncode == 0, result.stderr
+    # Asked for: servers that can send usage in a stream do so only when asked.
+    assert chats and all(r.json()["stream_options"] == {"include_usage": True} for r in chats)
+    (session,) = (tmp_path / "s").glob("*.toml")
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    replies = [*doc["turns"][0]["rounds"][0]["replies"], doc["turns"][0]["rounds"][0]["aggregate"]]
+    for reply in replies:
+        assert reply["usage_estimated"] is True
+        assert reply["completion_tokens"] == 15  # 58 characters / 4, rounded up
+        assert reply["prompt_tokens"] > 0
+        assert "cost" not in reply  # unknown, not zero
+    assert "~15 tokens" in result.stderr
+    assert "$0.00" not in result.stderr and "$0.0" not in result.stderr
+    exported = cltui("export", str(session), "--format", "md")
+    assert exported.returncode == 0, exported.stderr
+    assert "~" in exported.stdout and "$0.00" not in exported.stdout
+    listing = cltui("sessions", "--sessions-dir", str(tmp_path / "s"))
+    assert listing.returncode == 0, listing.stderr
+    assert "—" in listing.stdout and "$0.00" not in listing.stdout
+
+
+def test_usage_the_server_sends_is_not_marked_as_an_estimate(tmp_path: Path) -> None:
+    with BackgroundServer(FakeOpenAI()) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (session,) = (tmp_path / "s").glob("*.toml")
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    reply = doc["turns"][0]["rounds"][0]["replies"][0]
+    assert "usage_estimated" not in reply and reply["cost"] > 0
+
+
+def test_estimated_tokens_and_unknown_costs_read_as_such_on_screen() -> None:
+    local = Reply("local/a", status="ok", content="x", prompt_tokens=40, completion_tokens=15,
+                  usage_estimated=True, duration_ms=1200)  # fmt: skip
+    assert usage_line(local) == "~40↑ ~15↓ · 1.2s"
+    assert "~15 tokens" in _finished_state(local)[1]
+    unknown = Totals(40, 15, 0.0, calls=1, unknown_cost=1, tokens_estimated=True)
+    assert _cost(unknown) == format_total_cost(unknown) == "—"
+    mixed = unknown + Totals(10, 10, 0.031, calls=1, priced=1)
+    assert _cost(mixed) == "$0.031+"
+
+
+def test_one_amount_reads_the_same_everywhere() -> None:
+    for amount in (0.031, 0.5, 0.0041, 1234.5):
+        shown = format_cost(amount)
+        assert money(amount) == shown  # `cltui credits`
+        assert shown in format_preview(CostPreview(1, amount, amount))  # the cost preview
+        assert _cost(Totals(1, 1, amount, calls=1, priced=1)) == shown  # the status bar
+        reply = Reply("m", status="ok", content="x", completion_tokens=1, cost=amount)
+        assert shown in _finished_state(reply)[1]  # `cltui run` progress
+        assert shown in usage_line(reply)  # the pane's subtitle
+
+
+def test_a_reply_that_broke_off_counts_its_tokens_as_an_estimate(tmp_path: Path) -> None:
+    def handler(request: RecordedRequest) -> HttpReply:
+        if request.json().get("model") == "local/a":
+            return HttpReply.sse(chat_chunk("Half an answer"), DROP)
+        return no_usage_server(request)
+
+    with BackgroundServer(handler) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (session,) = (tmp_path / "s").glob("*.toml")
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    broken = doc["turns"][0]["rounds"][0]["replies"][0]
+    assert broken["status"] == "partial" and broken["content"] == "Half an answer"
+    assert broken["usage_estimated"] is True and broken["completion_tokens"] == 4
