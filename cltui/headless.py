@@ -21,7 +21,7 @@ from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Turn
+from cltui.core.session import Turn, final_reply
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import UserSettings, load_user_settings
@@ -156,6 +156,22 @@ def _answer(text: str) -> None:
     sys.stdout.write(terminal_safe(text, sys.stdout) + "\n")
 
 
+def _warn_cut_off(turn: Turn) -> None:
+    """Say on stderr when answers were cut off, and above all when the final one was: a script
+    reading stdout alone would take it for a whole answer."""
+    cut = [r for rnd in turn.rounds for r in (*rnd.replies, *rnd.reviews) if r.truncated]
+    cut += [rnd.aggregate for rnd in turn.rounds if rnd.aggregate and rnd.aggregate.truncated]
+    final = final_reply(turn)
+    if final is not None and final.truncated:
+        reason = printable(final.error or "the answer is incomplete")
+        sys.stderr.write(f"warning: the final answer was cut off ({reason})\n")
+    elif cut:
+        sys.stderr.write(
+            f"warning: {len(cut)} {'reply was' if len(cut) == 1 else 'replies were'} cut off "
+            "(status 'truncated' in the session); raise max_tokens to get whole answers\n"
+        )
+
+
 def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
     if runner.last_save_error:
         _error(f"the session could not be saved: {runner.last_save_error}")
@@ -166,6 +182,7 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
     elif turn is not None and turn.final:
         _answer(turn.final.rstrip("\n"))
     if turn is not None:
+        _warn_cut_off(turn)
         totals = turn_totals(turn)
         whole = session_totals(runner.session)
         sys.stderr.write(

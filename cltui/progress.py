@@ -123,6 +123,8 @@ class ProgressPrinter:
                 return f"  ↻ {line.model}  retrying {line.detail}"
             case "done":
                 return f"  ✓ {line.model}  {line.detail}"
+            case "truncated":
+                return f"  ✂ {line.model}  cut off: {line.detail}"
             case _:
                 return f"  ✗ {line.model}  {line.state}: {line.detail}"
 
@@ -159,10 +161,13 @@ class ProgressPrinter:
 
 
 def _finished_state(reply: Reply) -> tuple[str, str]:
-    if reply.status == "ok":
+    if reply.done:
         seconds = (reply.duration_ms or 0) / 1000
         tokens = format_tokens(reply.completion_tokens)
         cost = format_cost(reply.cost, reply.cost_estimated)
-        return "done", f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
+        done = f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
+        if reply.truncated:
+            return "truncated", f"{done} · {printable(reply.error)}"
+        return "done", done
     detail = printable(reply.error or reply.status)
     return reply.status, detail[:200]

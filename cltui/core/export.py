@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, session_totals
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.session import Reply, Round, Session, Turn, final_reply
 from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
 
@@ -84,7 +84,9 @@ def _reply_heading(reply: Reply, label: str) -> str:
 
 def _reply_section(reply: Reply, label: str = "") -> list[str]:
     out = [_reply_heading(reply, label), ""]
-    if reply.status != "ok" and reply.error:
+    if reply.truncated:
+        out += [f"**Cut off:** {escape_inline(reply.error or 'the answer is incomplete')}", ""]
+    elif reply.status != "ok" and reply.error:
         out += [f"**Error:** {escape_inline(reply.error)}", ""]
     if reply.content:
         out += [_block(reply.content), ""]
@@ -173,7 +175,12 @@ def _turn_section(number: int, turn: Turn) -> list[str]:
     for rnd in turn.rounds:
         out += _round_section(rnd)
     if turn.final:
-        out += ["### Final answer", "", _quote(turn.final), ""]
+        out += ["### Final answer", ""]
+        final = final_reply(turn)
+        if final is not None and final.truncated:
+            reason = escape_inline(final.error or "the answer is incomplete")
+            out += [f"**Cut off:** this answer is incomplete ({reason}).", ""]
+        out += [_quote(turn.final), ""]
     return out
 
 

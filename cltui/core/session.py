@@ -14,8 +14,13 @@ from typing import Any, Literal
 SCHEMA_VERSION = 1
 
 SessionStatus = Literal["running", "interrupted", "complete", "failed"]
-ReplyStatus = Literal["ok", "error", "cancelled", "partial", "pending"]
-"""`pending` exists only in memory while a call runs; it is saved as `cancelled`/`partial`."""
+ReplyStatus = Literal["ok", "truncated", "error", "cancelled", "partial", "pending"]
+"""`pending` exists only in memory while a call runs; it is saved as `cancelled`/`partial`.
+`truncated`: the call finished, but the answer was cut off (it hit `max_tokens`, or the stream
+ended without saying it was complete); its text is used like an ok answer, marked as cut off,
+and `error` says why."""
+USABLE_STATUSES = ("ok", "truncated")
+"""Statuses of a finished call whose text is an answer (see `Reply.done`)."""
 ReplyRole = Literal["proposer", "aggregator", "judge", "reviewer"]
 
 
@@ -55,8 +60,13 @@ class Reply:
 
     @property
     def done(self) -> bool:
-        """Finished with a usable answer."""
-        return self.status == "ok"
+        """Finished with a usable answer: ok, or truncated (cut off, but what it says stands;
+        asking again would cut it off again, so a resumed turn keeps it)."""
+        return self.status in USABLE_STATUSES
+
+    @property
+    def truncated(self) -> bool:
+        return self.status == "truncated"
 
 
 @dataclass(slots=True)
@@ -108,6 +118,19 @@ class Turn:
     final: str = ""
     rounds: list[Round] = field(default_factory=list)
     started_at: str = field(default_factory=now_iso)
+
+
+def final_reply(turn: Turn) -> Reply | None:
+    """The reply whose text is the turn's final answer (the last good aggregate, or a plain
+    chat's reply), so a sink can say whether that answer was cut off; None when there is none."""
+    if not turn.final:
+        return None
+    for rnd in reversed(turn.rounds):
+        candidates = [rnd.aggregate] if rnd.aggregate is not None else []
+        for reply in [*candidates, *rnd.replies]:
+            if reply.done and reply.content == turn.final:
+                return reply
+    return None
 
 
 @dataclass(slots=True)

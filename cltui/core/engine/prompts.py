@@ -12,9 +12,20 @@ from collections.abc import Iterable, Sequence
 from cltui.core.config import AggregatorSpec, ModelSpec
 from cltui.core.messages import ChatMessage, Role
 from cltui.core.ranking import fusion_block
-from cltui.core.session import Turn
+from cltui.core.session import Reply, Turn
 
 CONSENSUS_PREFIX = "Consensus: "
+CUT_OFF_NOTE = "[cut off: this answer stopped before its end and is incomplete]"
+"""Ends the text of a truncated answer wherever other models read it (the aggregator's block,
+a judge's or reviewer's comparison, a later MoA layer), so its missing end is not read as the
+model's whole view."""
+
+
+def answer_text(reply: Reply) -> str:
+    """A reply's text as other models read it: marked when it was cut off."""
+    if reply.truncated:
+        return reply.content.rstrip() + "\n\n" + CUT_OFF_NOTE
+    return reply.content
 
 
 def history_messages(turns: Iterable[Turn]) -> tuple[ChatMessage, ...]:

@@ -40,6 +40,12 @@ class ChatRequest:
         return body
 
 
+NO_FINISH_REASON = "cltui:no-finish-reason"
+"""The finish reason the client reports for a stream that ended (cleanly, with text) without
+any finish reason and without [DONE]: the server may have cut the answer short, so it must not
+pass as whole. Not a value any server sends."""
+
+
 @dataclass(frozen=True, slots=True)
 class StreamChunk:
     """A piece of a streamed reply. Any field may be empty; `usage` comes once, near the end."""

@@ -14,7 +14,7 @@ from cltui.core.session import SCHEMA_VERSION, Judgement, Reply, Round, Session,
 from cltui.core.sessions.errors import SessionError
 
 SESSION_STATUSES = ("running", "interrupted", "complete", "failed")
-SAVED_REPLY_STATUSES = ("ok", "error", "cancelled", "partial")
+SAVED_REPLY_STATUSES = ("ok", "truncated", "error", "cancelled", "partial")
 REPLY_ROLES = ("proposer", "aggregator", "judge", "reviewer")
 
 _REQUIRED: Any = object()

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cltui.core.session import SCHEMA_VERSION, Judgement, Reply, Round, Session, Turn
+from cltui.core.session import (
+    SCHEMA_VERSION,
+    Judgement,
+    Reply,
+    Round,
+    Session,
+    Turn,
+    final_reply,
+)
 
 
 def _pending_as_saved(reply: Reply) -> str:
@@ -83,6 +91,10 @@ def turn_to_dict(turn: Turn) -> dict[str, Any]:
         "final": turn.final,
         "started_at": turn.started_at,
     }
+    final = final_reply(turn)
+    if final is not None and final.truncated:
+        # Derived from the rounds (not read back), for scripts reading only `final`.
+        data["final_truncated"] = True
     if turn.rounds:
         data["rounds"] = [_round_to_dict(r) for r in turn.rounds]
     return data
