@@ -117,7 +117,8 @@ async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
         out.write(f"judge: {config.judge.name} ({config.ranking})\n")
     out.write(f"rounds: {config.rounds}\n")
     out.write(f"calls per round: {plan.describe_round()}\n")
-    out.write(f"calls: {plan.total}\n")
+    worst = f" (up to {plan.worst_case} with re-asks)" if plan.worst_case > plan.total else ""
+    out.write(f"calls: {plan.total}{worst}\n")
     out.write(f"estimate: {format_preview(preview)}\n")
     return EXIT_OK
 

@@ -26,6 +26,7 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
+from cltui.core.judging import ranking_text
 from cltui.core.session import Reply
 
 
@@ -92,9 +93,8 @@ class ProgressPrinter:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
                 self._show(slot)
-            case RankingReady(ranking=ranking):
-                order = " > ".join(printable(str(r.get("model", "?"))) for r in ranking)
-                self._write(f"  ranking: {order}")
+            case RankingReady(ranking=ranking, read=read, asked=asked, unit=unit):
+                self._write(f"  ranking: {printable(ranking_text(ranking, read, asked, unit))}")
             case RoundFinished(agreement=agreement, stopped_early=stopped):
                 self._flush_block()
                 if agreement is not None:

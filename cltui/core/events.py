@@ -90,9 +90,16 @@ class JudgementMade:
 
 @dataclass(frozen=True, slots=True)
 class RankingReady:
+    """The round's ranking; empty when no verdict or review could be read (`read` is 0)."""
+
     turn: int
     round: int
     ranking: list[dict[str, object]]
+    read: int | None = None
+    """Verdicts or reviews read (None: none were asked for, e.g. a single candidate)."""
+    asked: int | None = None
+    unit: str = "verdicts"
+    """What was read: 'verdicts' (blender's judge) or 'reviews' (council)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cltui.core.costs import Totals, format_cost, format_tokens, reply_totals, session_totals
+from cltui.core.judging import round_ranking_text
 from cltui.core.session import Reply, Round, Session, Turn, final_reply
 from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
@@ -158,8 +159,14 @@ def _round_section(rnd: Round) -> list[str]:
         for j in rnd.judgements:
             out.append(f"| {_cell(j.first)} | {_cell(j.second)} | {_cell(j.verdict)} |")
         out.append("")
-    if rnd.ranking:
-        out += ["**Ranking**", ""] + _ranking_table(rnd.ranking)
+    if rnd.unranked:
+        out += ["**Ranking**", "", escape_inline(round_ranking_text(rnd)), ""]
+    elif rnd.ranking:
+        out += ["**Ranking**", ""]
+        if rnd.ranking_asked and rnd.ranking_read != rnd.ranking_asked:
+            unit = "verdicts" if rnd.judgements else "reviews"
+            out += [f"From {rnd.ranking_read} of {rnd.ranking_asked} {unit} read.", ""]
+        out += _ranking_table(rnd.ranking)
     if rnd.agreement is not None:
         out += [f"Agreement with the previous round: {rnd.agreement:.0%}", ""]
     if rnd.aggregate is not None:

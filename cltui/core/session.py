@@ -97,6 +97,18 @@ class Round:
     """Judge or reviewer calls (blender, council), kept apart from the proposals."""
     layer: int | None = None
     """The proposer layer (moa)."""
+    ranking_read: int | None = None
+    """How many of the judge verdicts (blender) or peer reviews (council) asked for could be
+    read; the ranking rests on these alone. None when nothing was asked (one candidate, a
+    non-ranking strategy, an older file)."""
+    ranking_asked: int | None = None
+    """How many judge verdicts or peer reviews were asked for."""
+
+    @property
+    def unranked(self) -> bool:
+        """Judges or reviewers were asked, but not one answer could be read: the answers have
+        no ranking, whatever order they are listed in."""
+        return bool(self.ranking_asked) and not self.ranking_read
 
     def reply_for(self, model: str) -> Reply | None:
         """This round's reply from the model with that label."""

@@ -73,6 +73,9 @@ def _round_to_dict(rnd: Round) -> dict[str, Any]:
         data["judgements"] = [_judgement_to_dict(j) for j in rnd.judgements]
     if rnd.ranking:
         data["ranking"] = [_without_none(entry) for entry in rnd.ranking]
+    if rnd.ranking_asked is not None:
+        data["ranking_read"] = rnd.ranking_read or 0
+        data["ranking_asked"] = rnd.ranking_asked
     return data
 
 
