@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cltui.commands.common import one_line, terminal_safe
 from cltui.core.config import ConfigError
+from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
@@ -38,17 +39,22 @@ def main(args: argparse.Namespace) -> int:
     """Entry point of `cltui run`; returns the exit code."""
     prompt = getattr(args, "prompt", None)
     resume_ref = getattr(args, "resume", None)
-    if not prompt and not resume_ref:
-        _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
-        return EXIT_USAGE
     if prompt is not None and not prompt.strip():
         _error("--prompt is empty: give the question to ask")
+        return EXIT_USAGE
+    if prompt is not None and len(prompt) > MAX_TEXT_CHARS:
+        _error(f"--prompt is {len(prompt):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
         return EXIT_USAGE
     try:
         settings = load_user_settings()
         runner = _build_runner(args, settings)
     except (ConfigError, SessionError) as error:
         _error(str(error))
+        return EXIT_USAGE
+    if not prompt and not resume_ref:
+        prompt = runner.config.question  # a seed input.json asks its own question
+    if not prompt and not resume_ref:
+        _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
         return EXIT_USAGE
     if getattr(args, "dry_run", False):
         return asyncio.run(_dry_run(runner, prompt or ""))

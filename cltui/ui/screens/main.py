@@ -137,6 +137,8 @@ class MainScreen(Screen[None]):
         if self.runner.session.turns:
             await self.show_position(self.history.latest())
         else:
+            if self.runner.config.question:  # a seed input.json's own question, ready to send
+                prompt.load_text(self.runner.config.question)
             self.refresh_preview()
             self._question.update(plain(config_summary(self.runner.config)))
             if self.pane_layout.aggregator is not None:
