@@ -71,8 +71,8 @@ def sum_totals(replies: Iterable[Reply]) -> Totals:
 
 
 def round_totals(rnd: Round) -> Totals:
-    """A round's proposals, reviews and aggregate."""
-    calls = [*rnd.replies, *rnd.reviews]
+    """A round's proposals, reviews and aggregate (failed aggregator attempts included)."""
+    calls = [*rnd.replies, *rnd.reviews, *rnd.aggregate_attempts]
     if rnd.aggregate is not None:
         calls.append(rnd.aggregate)
     return sum_totals(calls)

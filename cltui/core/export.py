@@ -169,6 +169,8 @@ def _round_section(rnd: Round) -> list[str]:
         out += _ranking_table(rnd.ranking)
     if rnd.agreement is not None:
         out += [f"Agreement with the previous round: {rnd.agreement:.0%}", ""]
+    for attempt in rnd.aggregate_attempts:
+        out += _reply_section(attempt, "Aggregate (failed attempt): ")
     if rnd.aggregate is not None:
         out += _reply_section(rnd.aggregate, "Aggregate: ")
     return out

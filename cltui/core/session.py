@@ -97,6 +97,9 @@ class Round:
     """Judge or reviewer calls (blender, council), kept apart from the proposals."""
     layer: int | None = None
     """The proposer layer (moa)."""
+    aggregate_attempts: list[Reply] = field(default_factory=list)
+    """Aggregator calls that failed before `aggregate` (e.g. the primary, when its fallback
+    wrote the aggregate), oldest first."""
     ranking_read: int | None = None
     """How many of the judge verdicts (blender) or peer reviews (council) asked for could be
     read; the ranking rests on these alone. None when nothing was asked (one candidate, a
@@ -165,6 +168,7 @@ class Session:
             for rnd in turn.rounds:
                 found.extend(rnd.replies)
                 found.extend(rnd.reviews)
+                found.extend(rnd.aggregate_attempts)
                 if rnd.aggregate is not None:
                     found.append(rnd.aggregate)
         return found

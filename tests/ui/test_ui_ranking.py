@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from cltui.core.config import demo_config
-from cltui.core.events import AGGREGATOR_SLOT, RoundStarted
+from cltui.core.events import AGGREGATOR_SLOT, RoundStarted, judge_slot
 from cltui.core.providers.demo import SPEED_ENV
 from cltui.core.runner import ConsensusRunner
 from cltui.core.session import Judgement, Reply
@@ -197,7 +197,7 @@ async def test_hostile_names_are_shown_literally_in_the_ranking_views() -> None:
         ]
         panel.table.set_ranking(ranking, pairwise_matrix(names, [judgement]))
         judges = panel.query_one(JudgePane)
-        slot = f"judge:{names[0]}|{names[1]}"
+        slot = judge_slot(names[0], names[1])
         judges.started(slot, f"judge {HOSTILE}", "judge")
         judges.delta(slot, HOSTILE)
         judges.finished(slot, Reply(model="judge", status="ok", role="judge", content=HOSTILE))

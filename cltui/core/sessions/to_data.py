@@ -67,6 +67,8 @@ def _round_to_dict(rnd: Round) -> dict[str, Any]:
         data["replies"] = [reply_to_dict(r) for r in rnd.replies]
     if rnd.aggregate is not None:
         data["aggregate"] = reply_to_dict(rnd.aggregate)
+    if rnd.aggregate_attempts:
+        data["aggregate_attempts"] = [reply_to_dict(r) for r in rnd.aggregate_attempts]
     if rnd.reviews:
         data["reviews"] = [reply_to_dict(r) for r in rnd.reviews]
     if rnd.judgements:

@@ -8,7 +8,7 @@ aggregator fuses the best `top_k` in rank order (GenFuser), and that fusion is t
 aggregate.
 
 Judge calls run together (the provider's concurrency limit paces them). Each is shown under the
-slot `judge:<first>|<second>` and kept in `Round.reviews`; its verdict is recorded as a
+slot `judge_slot(first, second)` and kept in `Round.reviews`; its verdict is recorded as a
 `Judgement`. In a follow-up turn the judge sees the conversation so far before the comparison.
 An answer without a readable verdict is asked once more for the verdict line alone; if it still
 can't be read the verdict is 'unparsed'. A call (or that second ask) that ended without an answer
@@ -29,7 +29,7 @@ from cltui.core.engine.context import TurnContext
 from cltui.core.engine.prompts import fusion_header, ranked_aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
-from cltui.core.events import JUDGE_SLOT, JudgementMade, RankingReady
+from cltui.core.events import JudgementMade, RankingReady, judge_slot
 from cltui.core.judging import (
     FAILED,
     UNREAD_VERDICTS,
@@ -44,11 +44,6 @@ from cltui.core.session import Judgement, Reply, Round
 
 RETRY_SEPARATOR = "\n\n[asked again for the verdict line]\n"
 """Joins the judge's first answer and its answer to the retry in `Judgement.raw`."""
-
-
-def judge_slot(first: str, second: str) -> str:
-    """The slot of the judge call showing `first` as Response A and `second` as Response B."""
-    return f"{JUDGE_SLOT}:{first}|{second}"
 
 
 class BlenderStrategy(RoundsStrategy):

@@ -120,7 +120,11 @@ class RoundsStrategy(Strategy):
     async def aggregate(
         self, ctx: TurnContext, rnd: Round, messages_for: AggregatorMessages
     ) -> str:
-        """Make the round's aggregate; the fallback stands in when the aggregator fails."""
+        """Make the round's aggregate; the fallback stands in when the aggregator fails.
+
+        A failed attempt is kept in `Round.aggregate_attempts` (it may have cost something, and
+        the session must say the aggregator failed), so `Round.aggregate` is always the reply of
+        the model that wrote the answer."""
         if rnd.aggregate is not None and rnd.aggregate.done:
             return rnd.aggregate.content
         candidates = [self.aggregator.model]
@@ -128,6 +132,9 @@ class RoundsStrategy(Strategy):
             candidates.append(self.aggregator.fallback)
         failures: list[Reply] = []
         for model in candidates:
+            if rnd.aggregate is not None:  # failed, here or in an earlier run
+                rnd.aggregate_attempts.append(rnd.aggregate)
+                rnd.aggregate = None
             call = Call(AGGREGATOR_SLOT, model, "aggregator", tuple(messages_for(model)))
             reply = await run_call(ctx, rnd.index, call, partial(_set_aggregate, rnd))
             if reply.done:
