@@ -12,6 +12,7 @@ import pytest
 from cltui import cli
 from cltui.core.config import ConfigError, load_config
 from cltui.core.config.limits import MAX_TEXT_CHARS
+from cltui.core.sessions.files import load_session
 from tests.test_headless import run_cli
 
 PAIR = '[[models]]\nid = "a/b"\n[[models]]\nid = "c/d"\n[aggregator]\nmodel = "e/f"\n'
@@ -144,3 +145,17 @@ def test_the_seed_conversation_keeps_every_earlier_message(tmp_path: Path) -> No
 def test_a_folder_is_not_a_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a folder"):
         load_config(tmp_path)
+
+
+def test_a_session_file_with_a_bom_opens_and_a_deep_one_is_one_line(tmp_path: Path) -> None:
+    head = (
+        'schema_version = 1\nid = "x"\nstatus = "complete"\n'
+        '[config]\nmodels = [{id = "demo/atlas", provider = "demo"}]\n'
+    )
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + head.encode("utf-8"))
+    assert load_session(bom).id == "x"
+    deep = tmp_path / "deep.toml"
+    deep.write_text(head + "x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    result = run_cli("run", "--demo", "--resume", str(deep), "--dry-run")
+    assert_one_line_error(result, deep, "nest too deeply")
