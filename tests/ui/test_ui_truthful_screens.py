@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 from cltui.core.events import AGGREGATOR_SLOT
+from cltui.core.providers.base import StreamChunk
 from cltui.core.providers.errors import ProviderDownError
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.session_store import save_session
@@ -104,3 +105,20 @@ async def test_models_labelled_like_reserved_panes_keep_their_own(tmp_path: Path
         assert [call.state for call in panel.judges.calls.values()] == ["done"] * 6
         names = set(screen.status.info.slots)
         assert {"aggregator", "judge", "judge:a|b"} <= names
+
+
+async def test_a_cut_off_final_answer_is_flagged_in_its_pane(tmp_path: Path) -> None:
+    backend = ScriptedBackend()
+    backend.on("m/agg", StreamChunk(content="The merged answer stops", finish_reason="length"))
+    app = make_app(demo_models_config(("m/a", "m/b"), iterations=0), backend, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = main_screen(app)
+        await pilot.press(*"why", "enter")
+        await settle(pilot)
+        pane = screen.panes[AGGREGATOR_SLOT]
+        title = str(pane.border_title or "")
+        assert "✂ cut off" in title and "★ final answer (cut off)" in title
+        assert pane.has_class("-truncated") and pane.has_class("-final")
+        notice = str(pane.query_one("#error").render())
+        assert "cut off at the server's token limit" in notice
+        assert "set a higher max_tokens for m/agg" in notice
