@@ -12,6 +12,7 @@ from cltui.core.providers.base import StreamChunk
 from cltui.core.providers.errors import ProviderDownError
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.session_store import save_session
+from cltui.ui.widgets.prompt_input import PromptInput
 from tests.support.scripted import ScriptedBackend, consensus_config
 from tests.ui.support import demo_models_config, main_screen, make_app, settle
 
@@ -122,3 +123,14 @@ async def test_a_cut_off_final_answer_is_flagged_in_its_pane(tmp_path: Path) -> 
         notice = str(pane.query_one("#error").render())
         assert "cut off at the server's token limit" in notice
         assert "set a higher max_tokens for m/agg" in notice
+
+
+async def test_a_seed_question_waits_in_the_prompt_box(tmp_path: Path) -> None:
+    config = demo_models_config(("m/a", "m/b"), iterations=0, question="How do tides work?")
+    app = make_app(config, ScriptedBackend(), tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert main_screen(app).query_one(PromptInput).text == "How do tides work?"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.runner.session.turns[0].prompt == "How do tides work?"
