@@ -18,13 +18,14 @@ from pathlib import Path
 
 from cltui.commands.common import for_people, one_line
 from cltui.core.config import ConfigError
+from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_tokens, format_total_cost, session_totals, turn_totals
 from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Turn
+from cltui.core.session import Turn, final_reply
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import UserSettings, load_user_settings
@@ -41,17 +42,22 @@ def main(args: argparse.Namespace) -> int:
     """Entry point of `cltui run`; returns the exit code."""
     prompt = getattr(args, "prompt", None)
     resume_ref = getattr(args, "resume", None)
-    if not prompt and not resume_ref:
-        _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
-        return EXIT_USAGE
     if prompt is not None and not prompt.strip():
         _error("--prompt is empty: give the question to ask")
+        return EXIT_USAGE
+    if prompt is not None and len(prompt) > MAX_TEXT_CHARS:
+        _error(f"--prompt is {len(prompt):,} characters long; the limit is {MAX_TEXT_CHARS:,}")
         return EXIT_USAGE
     try:
         settings = load_user_settings()
         runner = _build_runner(args, settings)
     except (ConfigError, SessionError) as error:
         _error(str(error))
+        return EXIT_USAGE
+    if not prompt and not resume_ref:
+        prompt = runner.config.question  # a seed input.json asks its own question
+    if not prompt and not resume_ref:
+        _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
         return EXIT_USAGE
     if getattr(args, "dry_run", False):
         return asyncio.run(_dry_run(runner, prompt or ""))
@@ -131,7 +137,8 @@ async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
         out.write(f"judge: {one_line(config.judge.name)} ({config.ranking})\n")
     out.write(f"rounds: {config.rounds}\n")
     out.write(f"calls per round: {plan.describe_round()}\n")
-    out.write(f"calls: {plan.total}\n")
+    worst = f" (up to {plan.worst_case} with re-asks)" if plan.worst_case > plan.total else ""
+    out.write(f"calls: {plan.total}{worst}\n")
     out.write(f"estimate: {format_preview(preview)}\n")
     return EXIT_OK
 
@@ -177,6 +184,22 @@ def _json(text: str) -> None:
     sys.stdout.write(text + "\n")
 
 
+def _warn_cut_off(turn: Turn) -> None:
+    """Say on stderr when answers were cut off, and above all when the final one was: a script
+    reading stdout alone would take it for a whole answer."""
+    cut = [r for rnd in turn.rounds for r in (*rnd.replies, *rnd.reviews) if r.truncated]
+    cut += [rnd.aggregate for rnd in turn.rounds if rnd.aggregate and rnd.aggregate.truncated]
+    final = final_reply(turn)
+    if final is not None and final.truncated:
+        reason = printable(final.error or "the answer is incomplete")
+        sys.stderr.write(f"warning: the final answer was cut off ({reason})\n")
+    elif cut:
+        sys.stderr.write(
+            f"warning: {len(cut)} {'reply was' if len(cut) == 1 else 'replies were'} cut off "
+            "(status 'truncated' in the session); raise max_tokens to get whole answers\n"
+        )
+
+
 def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace) -> int:
     """Print the result; the exit code says how the run went, and 3 whenever the file on disk
     does not hold it (however the turn ended: what was paid for is then only in this output)."""
@@ -193,6 +216,7 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
     elif turn is not None and turn.final:
         _answer(turn.final.rstrip("\n"))
     if turn is not None:
+        _warn_cut_off(turn)
         totals = turn_totals(turn)
         whole = session_totals(runner.session)
         sys.stderr.write(

@@ -28,6 +28,7 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
+from cltui.core.judging import ranking_text
 from cltui.core.session import Reply
 from cltui.core.text import display_line
 
@@ -106,9 +107,8 @@ class ProgressPrinter:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
                 self._show(slot)
-            case RankingReady(ranking=ranking):
-                order = " > ".join(printable(str(r.get("model", "?"))) for r in ranking)
-                self._write(f"  ranking: {order}")
+            case RankingReady(ranking=ranking, read=read, asked=asked, unit=unit):
+                self._write(f"  ranking: {printable(ranking_text(ranking, read, asked, unit))}")
             case RoundFinished(agreement=agreement, stopped_early=stopped):
                 self._flush_block()
                 if agreement is not None:
@@ -148,6 +148,8 @@ class ProgressPrinter:
                 return f"  ↻ {line.model}  retrying {line.detail}"
             case "done":
                 return f"  ✓ {line.model}  {line.detail}"
+            case "truncated":
+                return f"  ✂ {line.model}  cut off: {line.detail}"
             case _:
                 return f"  ✗ {line.model}  {line.state}: {line.detail}"
 
@@ -184,10 +186,13 @@ class ProgressPrinter:
 
 
 def _finished_state(reply: Reply) -> tuple[str, str]:
-    if reply.status == "ok":
+    if reply.done:
         seconds = (reply.duration_ms or 0) / 1000
         tokens = format_tokens(reply.completion_tokens, reply.usage_estimated)
         cost = format_cost(reply.cost, reply.cost_estimated)
-        return "done", f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
+        done = f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
+        if reply.truncated:
+            return "truncated", f"{done} · {printable(reply.error)}"
+        return "done", done
     detail = printable(reply.error or reply.status)
     return reply.status, detail[:200]

@@ -277,6 +277,7 @@ def test_complete_chat_without_streaming_and_truncated() -> None:
                    "--prompt", "Tell me about tides", "--max-tokens", "4")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert 1 <= len(result.stdout.split()) <= 12
+    assert "the answer was cut off at max_tokens; raise --max-tokens" in result.stderr
 
 
 def test_complete_reports_a_retry_then_answers() -> None:

@@ -11,7 +11,6 @@ import pytest
 from cltui.core.agreement import agreement
 from cltui.core.config import ConfigError, ConsensusConfig
 from cltui.core.engine import ConsensusEngine
-from cltui.core.engine.strategies.blender import judge_slot
 from cltui.core.events import (
     AGGREGATOR_SLOT,
     JudgementMade,
@@ -19,6 +18,9 @@ from cltui.core.events import (
     ReplyStarted,
     RoundFinished,
     RoundStarted,
+    is_judge_slot,
+    judge_pair,
+    judge_slot,
 )
 from cltui.core.judging import RETRY_PROMPT
 from cltui.core.preview import planned_calls
@@ -70,13 +72,13 @@ async def test_blender_judges_every_pair_in_both_orders_and_records_it() -> None
     assert len(log.of_type(JudgementMade)) == 6
     judge_slots = {e.slot for e in log.of_type(ReplyStarted) if e.role == "judge"}
     assert judge_slots == {judge_slot(a, b) for a, b in expected}
-    assert judge_slot("m/a", "m/b") == "judge:m/a|m/b"
+    assert judge_pair(judge_slot("m/a|x", "judge")) == ("m/a|x", "judge")
     # A judge that always prefers the first answer shown decides nothing: all tie at 0.
     assert [e["score"] for e in rnd.ranking] == [0, 0, 0]
     # Judging waits for every proposal, and the fusion for every judgement.
     seq = log.sequence()
     last_proposal = max(seq.index(("ReplyFinished", 0, m, "ok")) for m in ("m/a", "m/b", "m/c"))
-    first_judge = min(i for i, e in enumerate(seq) if len(e) > 2 and str(e[2]).startswith("judge"))
+    first_judge = min(i for i, e in enumerate(seq) if len(e) > 2 and is_judge_slot(str(e[2])))
     assert last_proposal < first_judge < seq.index(("ReplyStarted", 0, AGG))
     assert ("RoundStarted", 0) in seq and log.of_type(RoundStarted)[1].stage == "judge"
 

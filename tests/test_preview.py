@@ -218,7 +218,9 @@ def test_format_preview(preview: CostPreview, text: str) -> None:
 def test_demo_config_preview_mentions_calls() -> None:
     preview = estimate_cost(demo_config("blender"), {}, prompt_chars=50)
     assert preview.calls == planned_calls(demo_config("blender")).total == 30
-    assert format_preview(preview).startswith("30 calls · cost unknown for demo/")
+    assert format_preview(preview).startswith(
+        "30 calls (up to 48 with re-asks) · cost unknown for demo/"
+    )
 
 
 @pytest.mark.parametrize(

@@ -299,8 +299,8 @@ def test_newer_schema_version(tmp: Path) -> None:
         (lambda d: d["turns"][1].update(prompt=3),
          "turns[1].prompt: expected a string, got a whole number"),
         (lambda d: d["turns"][2]["rounds"][0]["replies"][1].update(status="done"),
-         "turns[2].rounds[0].replies[1].status: 'done' is not one of ok, error, cancelled, "
-         "partial"),
+         "turns[2].rounds[0].replies[1].status: 'done' is not one of ok, truncated, error, "
+         "cancelled, partial"),
         (lambda d: d["turns"][2]["rounds"][0]["replies"][1].update(status="pending"),
          "turns[2].rounds[0].replies[1].status: 'pending' is not one of"),
         (lambda d: d["turns"][0]["rounds"][1]["aggregate"].update(prompt_tokens=-1),

@@ -265,7 +265,7 @@ def complete_main(args: argparse.Namespace) -> int:
 
 async def _complete(args: argparse.Namespace) -> int:
     from cltui.core.messages import ChatMessage
-    from cltui.core.providers.base import ChatRequest
+    from cltui.core.providers.base import NO_FINISH_REASON, ChatRequest
     from cltui.core.providers.errors import ProviderError
 
     printer = _CompletionPrinter(sys.stdout, sys.stderr)
@@ -281,10 +281,10 @@ async def _complete(args: argparse.Namespace) -> int:
                 )
                 if args.stream:
                     async for chunk in client.stream_chat(request, on_retry=_tell_retry):
-                        printer.write(chunk.content, chunk.reasoning)
+                        printer.write(chunk.content, chunk.reasoning, chunk.finish_reason)
                 else:
                     result = await client.chat(request, on_retry=_tell_retry)
-                    printer.write(result.content, result.reasoning)
+                    printer.write(result.content, result.reasoning, result.finish_reason)
             else:
                 prompt = f"{args.system}\n\n{args.prompt}" if args.system else args.prompt
                 async for chunk in client.complete(
@@ -295,11 +295,15 @@ async def _complete(args: argparse.Namespace) -> int:
                     stream=args.stream,
                     on_retry=_tell_retry,
                 ):
-                    printer.write(chunk.content, chunk.reasoning)
+                    printer.write(chunk.content, chunk.reasoning, chunk.finish_reason)
         except ProviderError:
             printer.finish()
             raise
     printer.finish()
+    if printer.finish_reason == "length":
+        sys.stderr.write("cltui: the answer was cut off at max_tokens; raise --max-tokens\n")
+    elif printer.finish_reason == NO_FINISH_REASON:
+        sys.stderr.write("cltui: the stream ended without a finish reason: it may be cut off\n")
     return EXIT_OK
 
 
@@ -331,8 +335,11 @@ class _CompletionPrinter:
         self.ends_with_newline = True
         self._content = DisplayStream()
         self._reasoning = DisplayStream()
+        self.finish_reason: str | None = None
+        """Why the answer ended, as the server said (so a cut-off answer is flagged)."""
 
-    def write(self, content: str, reasoning: str = "") -> None:
+    def write(self, content: str, reasoning: str = "", finish_reason: str | None = None) -> None:
+        self.finish_reason = finish_reason or self.finish_reason
         if reasoning:
             if not self.in_reasoning:
                 self.err.write((self.DIM if self.dim else "") + "thinking: ")

@@ -57,7 +57,7 @@ def reply_totals(reply: Reply) -> Totals:
     """One call's usage. A call that failed before using any tokens is not an unknown cost: it
     cost nothing, so it does not make the total look uncertain."""
     known = reply.cost is not None and math.isfinite(reply.cost)
-    used = reply.prompt_tokens > 0 or reply.completion_tokens > 0 or reply.status == "ok"
+    used = reply.prompt_tokens > 0 or reply.completion_tokens > 0 or reply.done
     return Totals(
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
@@ -79,8 +79,8 @@ def sum_totals(replies: Iterable[Reply]) -> Totals:
 
 
 def round_totals(rnd: Round) -> Totals:
-    """A round's proposals, reviews and aggregate."""
-    calls = [*rnd.replies, *rnd.reviews]
+    """A round's proposals, reviews and aggregate (failed aggregator attempts included)."""
+    calls = [*rnd.replies, *rnd.reviews, *rnd.aggregate_attempts]
     if rnd.aggregate is not None:
         calls.append(rnd.aggregate)
     return sum_totals(calls)

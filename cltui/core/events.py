@@ -5,11 +5,16 @@ the headless printer into progress lines, the recorder into saved files. Replies
 (turn, round, slot): `slot` is the model's label for proposers and reviewers, and
 `AGGREGATOR_SLOT` for the aggregator, so a UI can route events to panes by slot alone.
 
-Judge calls (blender) run several at once, so each has its own slot:
-`f"{JUDGE_SLOT}:{first}|{second}"`, the two candidates' labels in the order shown (first as
-Response A). Every slot starting with `JUDGE_SLOT` belongs to the judge. Later MoA layers and
+Judge calls (blender) run several at once, so each has its own slot, `judge_slot(first,
+second)`: the two candidates' labels in the order shown (first as Response A), read back with
+`judge_pair`. Every slot starting with `JUDGE_SLOT` belongs to the judge. Later MoA layers and
 council reviews reuse the models' own slots (`ReplyStarted.role` tells a review apart), so a pane
 shows a model's latest call.
+
+The reserved slots start with `RESERVED`, a control character, and a judge slot's parts are
+separated by it: a model label is plain text (the config refuses control characters in labels
+and ids), so no model can take the aggregator's pane or pass for a judge call, whether it is
+called 'aggregator', 'judge' or 'a|b'.
 """
 
 from __future__ import annotations
@@ -19,8 +24,28 @@ from typing import Protocol
 
 from cltui.core.session import Judgement, Reply, ReplyRole, Session
 
-AGGREGATOR_SLOT = "aggregator"
-JUDGE_SLOT = "judge"
+RESERVED = "\x1f"
+"""Starts every reserved slot and separates a judge slot's parts; never in a model label."""
+AGGREGATOR_SLOT = RESERVED + "aggregator"
+JUDGE_SLOT = RESERVED + "judge"
+
+
+def judge_slot(first: str, second: str) -> str:
+    """The slot of the judge call showing `first` as Response A and `second` as Response B."""
+    return f"{JUDGE_SLOT}{RESERVED}{first}{RESERVED}{second}"
+
+
+def is_judge_slot(slot: str) -> bool:
+    """A blender judge call's slot."""
+    return slot == JUDGE_SLOT or slot.startswith(JUDGE_SLOT + RESERVED)
+
+
+def judge_pair(slot: str) -> tuple[str, str] | None:
+    """The two candidates of a judge slot, in the order shown (first is Response A)."""
+    if not slot.startswith(JUDGE_SLOT + RESERVED):
+        return None
+    first, sep, second = slot[len(JUDGE_SLOT) + 1 :].partition(RESERVED)
+    return (first, second) if sep and RESERVED not in second else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +126,16 @@ class JudgementMade:
 
 @dataclass(frozen=True, slots=True)
 class RankingReady:
+    """The round's ranking; empty when no verdict or review could be read (`read` is 0)."""
+
     turn: int
     round: int
     ranking: list[dict[str, object]]
+    read: int | None = None
+    """Verdicts or reviews read (None: none were asked for, e.g. a single candidate)."""
+    asked: int | None = None
+    unit: str = "verdicts"
+    """What was read: 'verdicts' (blender's judge) or 'reviews' (council)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from cltui.core.costs import (
     reply_totals,
     session_totals,
 )
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.judging import round_ranking_text
+from cltui.core.session import Reply, Round, Session, Turn, final_reply
 from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
 from cltui.core.text import display, escape_json_text
@@ -167,7 +168,9 @@ def _reply_heading(reply: Reply, label: str) -> str:
 
 def _reply_section(reply: Reply, label: str = "") -> list[str]:
     out = [_reply_heading(reply, label), ""]
-    if reply.status != "ok" and reply.error:
+    if reply.truncated:
+        out += [f"**Cut off:** {escape_inline(reply.error or 'the answer is incomplete')}", ""]
+    elif reply.status != "ok" and reply.error:
         out += [f"**Error:** {escape_inline(reply.error)}", ""]
     if reply.content:
         out += [_block(reply.content, REPLY_LEVEL), ""]
@@ -239,10 +242,18 @@ def _round_section(rnd: Round) -> list[str]:
         for j in rnd.judgements:
             out.append(f"| {_cell(j.first)} | {_cell(j.second)} | {_cell(j.verdict)} |")
         out.append("")
-    if rnd.ranking:
-        out += ["**Ranking**", ""] + _ranking_table(rnd.ranking)
+    if rnd.unranked:
+        out += ["**Ranking**", "", escape_inline(round_ranking_text(rnd)), ""]
+    elif rnd.ranking:
+        out += ["**Ranking**", ""]
+        if rnd.ranking_asked and rnd.ranking_read != rnd.ranking_asked:
+            unit = "verdicts" if rnd.judgements else "reviews"
+            out += [f"From {rnd.ranking_read} of {rnd.ranking_asked} {unit} read.", ""]
+        out += _ranking_table(rnd.ranking)
     if rnd.agreement is not None:
         out += [f"Agreement with the previous round: {rnd.agreement:.0%}", ""]
+    for attempt in rnd.aggregate_attempts:
+        out += _reply_section(attempt, "Aggregate (failed attempt): ")
     if rnd.aggregate is not None:
         out += _reply_section(rnd.aggregate, "Aggregate: ")
     return out
@@ -256,7 +267,12 @@ def _turn_section(number: int, turn: Turn) -> list[str]:
     for rnd in turn.rounds:
         out += _round_section(rnd)
     if turn.final:
-        out += ["### Final answer", "", _quote(turn.final, TURN_PART_LEVEL), ""]
+        out += ["### Final answer", ""]
+        final = final_reply(turn)
+        if final is not None and final.truncated:
+            reason = escape_inline(final.error or "the answer is incomplete")
+            out += [f"**Cut off:** this answer is incomplete ({reason}).", ""]
+        out += [_quote(turn.final, TURN_PART_LEVEL), ""]
     return out
 
 

@@ -17,16 +17,19 @@ proposers and the aggregator do, so it can tell which answer fits what was said 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Literal, get_args
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, get_args
 
 from cltui.core.messages import ChatMessage
+from cltui.core.session import Round
 
 Verdict = Literal["first", "second", "both_good", "both_bad", "unparsed", "failed"]
 """What a comparison decided. `parse_verdict` gives the first five; `failed` marks a comparison
 whose judge call ended without an answer, which a resumed round judges again."""
 VERDICTS: tuple[str, ...] = get_args(Verdict)
 FAILED: Verdict = "failed"
+UNREAD_VERDICTS: frozenset[str] = frozenset({"unparsed", FAILED})
+"""Verdicts that were not read from any answer: a ranking does not rest on them."""
 
 JUDGE_SYSTEM = (
     "You are an impartial judge comparing two responses to the same question. Decide which one "
@@ -300,3 +303,33 @@ def parse_verdict(text: str) -> Verdict:
         if decisions := _explicit_decisions(line):
             return _unanimous(decisions) or "unparsed"
     return "unparsed"
+
+
+# --------------------------------------------------------------------------------------------
+# Saying what a ranking rests on
+
+UNRANKED = "unranked"
+
+
+def ranking_text(
+    ranking: Sequence[Mapping[str, Any]],
+    read: int | None = None,
+    asked: int | None = None,
+    unit: str = "verdicts",
+) -> str:
+    """A round's ranking in one line, honest about what it rests on: 'A > B > C',
+    'A > B > C (4 of 6 verdicts read)' or 'unranked (0 of 6 verdicts read)'.
+
+    Without a readable verdict or review there is no ranking, and listing the answers in their
+    input order would pass that order off as one."""
+    basis = f" ({read or 0} of {asked} {unit} read)" if asked else ""
+    if (asked and not read) or not ranking:
+        return UNRANKED + basis
+    order = " > ".join(str(entry.get("model", "?")) for entry in ranking)
+    return order + (basis if read != asked else "")
+
+
+def round_ranking_text(rnd: Round) -> str:
+    """`ranking_text` for a saved round (its verdicts are a judge's when it has judgements)."""
+    unit = "verdicts" if rnd.judgements else "reviews"
+    return ranking_text(rnd.ranking, rnd.ranking_read, rnd.ranking_asked, unit)

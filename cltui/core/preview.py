@@ -13,10 +13,12 @@ I improvement rounds (so I+1 rounds) and L layers:
   A reviewer that would see fewer than two answers (N = 2 without self-votes, or N = 1) is not
   asked, so then the reviews are 0.
 
-These are upper bounds in practice: early stop skips rounds and a failed proposer makes no
-review and is not judged, so both can only lower the count. Not counted: retries of a failed call
-(the client's), the judge's one retry after an unreadable verdict, and the fallback aggregator,
-which runs only when the aggregator fails.
+Early stop skips rounds and a failed proposer makes no review and is not judged, so both can
+only lower the count. Re-asks can raise it: the judge is asked once more after an unreadable
+verdict (up to J more per round), and the fallback aggregator runs when the aggregator fails (one
+more per round). `CallPlan.worst_case` counts them, so a preview says e.g. "10 calls (up to 16
+with re-asks)". Not counted: the client's retries of a request that failed (429, 5xx), which
+repeat one call rather than make another.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ class CallPlan:
     """Aggregator calls per round."""
     layers: int = 1
     """Proposer layers per round (moa); `proposers` counts all of them."""
+    reasks: int = 0
+    """Calls per round that only happen when an answer is unusable: the judge asked again for
+    an unreadable verdict, the fallback aggregator standing in for a failed one."""
 
     @property
     def per_round(self) -> int:
@@ -76,6 +81,11 @@ class CallPlan:
     def total(self) -> int:
         """Calls in the whole turn, if no round is skipped."""
         return self.per_round * self.rounds
+
+    @property
+    def worst_case(self) -> int:
+        """Calls in the whole turn if every re-ask happens too."""
+        return (self.per_round + self.reasks) * self.rounds
 
     def describe_round(self) -> str:
         """The calls of one round by kind, e.g. '3 proposers + 6 judge + 1 aggregator'."""
@@ -95,6 +105,12 @@ class CallPlan:
         return " + ".join(parts)
 
 
+def calls_with_worst_case(calls: int, worst: int) -> str:
+    """'10 calls', or '10 calls (up to 16 with re-asks)' when re-asks can add calls."""
+    text = _count(calls, "call")
+    return f"{text} (up to {worst} with re-asks)" if worst > calls else text
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -112,16 +128,23 @@ def planned_calls(config: ConsensusConfig) -> CallPlan:
         return CallPlan(strategy="chat", rounds=1, proposers=1)
     n = len(config.models)
     rounds = config.rounds
+    fallback = 1 if config.aggregator is not None and config.aggregator.fallback else 0
     if config.strategy == "moa":
         layers = config.layers
-        return CallPlan("moa", rounds, proposers=n * layers, aggregator=1, layers=layers)
+        return CallPlan(
+            "moa", rounds, proposers=n * layers, aggregator=1, layers=layers, reasks=fallback
+        )
     if config.strategy == "blender":
         judge = judge_calls(n, config.ranking)
-        return CallPlan("blender", rounds, proposers=n, judge=judge, aggregator=1)
+        return CallPlan(
+            "blender", rounds, proposers=n, judge=judge, aggregator=1, reasks=judge + fallback
+        )
     if config.strategy == "council":
         reviewers = council_reviewers(n, config.self_vote)
-        return CallPlan("council", rounds, proposers=n, reviewers=reviewers, aggregator=1)
-    return CallPlan(config.strategy, rounds, proposers=n, aggregator=1)
+        return CallPlan(
+            "council", rounds, proposers=n, reviewers=reviewers, aggregator=1, reasks=fallback
+        )
+    return CallPlan(config.strategy, rounds, proposers=n, aggregator=1, reasks=fallback)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +179,8 @@ class CostPreview:
     low: float
     high: float
     unknown_models: list[str] = field(default_factory=list)
+    worst_calls: int = 0
+    """Calls if every re-ask happens (0: no more than `calls`). `high` does not include them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,12 +293,13 @@ def estimate_cost(
         prompt_price, completion_price = price
         low += call.prompt[0] * prompt_price + call.completion[0] * completion_price
         high += call.prompt[1] * prompt_price + call.completion[1] * completion_price
-    return CostPreview(calls=len(calls), low=low, high=high, unknown_models=unknown)
+    worst = planned_calls(config).worst_case
+    return CostPreview(len(calls), low, high, unknown, worst if worst > len(calls) else 0)
 
 
 def format_preview(preview: CostPreview) -> str:
     """One line for the status bar or the command line, e.g. '12 calls · ≈ $0.004–$0.031'."""
-    calls = f"{preview.calls} call" + ("" if preview.calls == 1 else "s")
+    calls = calls_with_worst_case(preview.calls, preview.worst_calls)
     unknown = ""
     if preview.unknown_models:
         names = preview.unknown_models[:2]

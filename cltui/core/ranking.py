@@ -412,14 +412,17 @@ def response_block(label: str, text: str) -> str:
     return f'<response model="{label}">\n{text}\n</response>'
 
 
-def fusion_block(ranked: Sequence[tuple[str, str]], top_k: int) -> str:
+def fusion_block(
+    ranked: Sequence[tuple[str, str]], top_k: int, header: str = FUSION_HEADER
+) -> str:
     """The best `top_k` answers, best first, as labelled blocks under a one-line header: the
     aggregator's input for blender and council (LLM-Blender's GenFuser reads the top K in rank
-    order). Blocks are separated by blank lines; fewer than `top_k` answers are all used."""
+    order). Blocks are separated by blank lines; fewer than `top_k` answers are all used.
+    `header` says what the order means (see `cltui.core.engine.prompts.fusion_header`)."""
     if top_k < 1:
         raise ValueError("top_k must be at least 1")
     blocks = [response_block(label, text) for label, text in ranked[:top_k]]
-    return "\n\n".join([FUSION_HEADER, *blocks])
+    return "\n\n".join([header, *blocks])
 
 
 MOA_SYSTEM = (

@@ -14,8 +14,13 @@ from typing import Any, Literal
 SCHEMA_VERSION = 1
 
 SessionStatus = Literal["running", "interrupted", "complete", "failed"]
-ReplyStatus = Literal["ok", "error", "cancelled", "partial", "pending"]
-"""`pending` exists only in memory while a call runs; it is saved as `cancelled`/`partial`."""
+ReplyStatus = Literal["ok", "truncated", "error", "cancelled", "partial", "pending"]
+"""`pending` exists only in memory while a call runs; it is saved as `cancelled`/`partial`.
+`truncated`: the call finished, but the answer was cut off (it hit `max_tokens`, or the stream
+ended without saying it was complete); its text is used like an ok answer, marked as cut off,
+and `error` says why."""
+USABLE_STATUSES = ("ok", "truncated")
+"""Statuses of a finished call whose text is an answer (see `Reply.done`)."""
 ReplyRole = Literal["proposer", "aggregator", "judge", "reviewer"]
 
 
@@ -57,8 +62,13 @@ class Reply:
 
     @property
     def done(self) -> bool:
-        """Finished with a usable answer."""
-        return self.status == "ok"
+        """Finished with a usable answer: ok, or truncated (cut off, but what it says stands;
+        asking again would cut it off again, so a resumed turn keeps it)."""
+        return self.status in USABLE_STATUSES
+
+    @property
+    def truncated(self) -> bool:
+        return self.status == "truncated"
 
 
 @dataclass(slots=True)
@@ -89,6 +99,21 @@ class Round:
     """Judge or reviewer calls (blender, council), kept apart from the proposals."""
     layer: int | None = None
     """The proposer layer (moa)."""
+    aggregate_attempts: list[Reply] = field(default_factory=list)
+    """Aggregator calls that failed before `aggregate` (e.g. the primary, when its fallback
+    wrote the aggregate), oldest first."""
+    ranking_read: int | None = None
+    """How many of the judge verdicts (blender) or peer reviews (council) asked for could be
+    read; the ranking rests on these alone. None when nothing was asked (one candidate, a
+    non-ranking strategy, an older file)."""
+    ranking_asked: int | None = None
+    """How many judge verdicts or peer reviews were asked for."""
+
+    @property
+    def unranked(self) -> bool:
+        """Judges or reviewers were asked, but not one answer could be read: the answers have
+        no ranking, whatever order they are listed in."""
+        return bool(self.ranking_asked) and not self.ranking_read
 
     def reply_for(self, model: str) -> Reply | None:
         """This round's reply from the model with that label."""
@@ -112,6 +137,19 @@ class Turn:
     started_at: str = field(default_factory=now_iso)
 
 
+def final_reply(turn: Turn) -> Reply | None:
+    """The reply whose text is the turn's final answer (the last good aggregate, or a plain
+    chat's reply), so a sink can say whether that answer was cut off; None when there is none."""
+    if not turn.final:
+        return None
+    for rnd in reversed(turn.rounds):
+        candidates = [rnd.aggregate] if rnd.aggregate is not None else []
+        for reply in [*candidates, *rnd.replies]:
+            if reply.done and reply.content == turn.final:
+                return reply
+    return None
+
+
 @dataclass(slots=True)
 class Session:
     """A whole conversation with its config. Holds no API key, ever."""
@@ -132,6 +170,7 @@ class Session:
             for rnd in turn.rounds:
                 found.extend(rnd.replies)
                 found.extend(rnd.reviews)
+                found.extend(rnd.aggregate_attempts)
                 if rnd.aggregate is not None:
                     found.append(rnd.aggregate)
         return found

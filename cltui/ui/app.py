@@ -21,6 +21,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from cltui.core.config import ConsensusConfig
+from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.settings import save_setting
 from cltui.ui.bridge import Runner, RunnerSource, opening_notices
 from cltui.ui.commands import consensus_commands
@@ -182,6 +183,10 @@ class ConsensusApp(App[int]):
     def submit(self, prompt: str) -> None:
         """Ask the models (a follow-up continues the conversation)."""
         if self._busy("A round is running: escape cancels it.") or self._viewing_only():
+            return
+        if len(prompt) > MAX_TEXT_CHARS:
+            notify_safe(self, f"The question is {len(prompt):,} characters long; the limit is "
+                        f"{MAX_TEXT_CHARS:,}. Shorten it.", severity="error")  # fmt: skip
             return
         self._worker = self.drive(prompt)
         self.refresh_bindings()

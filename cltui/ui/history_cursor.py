@@ -36,10 +36,18 @@ class ShownRound:
     turn_count: int
     live: bool
     """It is the latest position: showing it is not browsing history."""
+    planned_rounds: int | None = None
+    """Rounds a turn of the session's config makes (None: unknown)."""
 
     @property
     def total_rounds(self) -> int:
-        return max(len(self.turn.rounds), 1)
+        """The turn's rounds: those it made once it completed (early stop may have made fewer
+        than planned), else those it will make when resumed, so an interrupted turn at its
+        second of three rounds reads 2/3, not 2/2."""
+        made = max(len(self.turn.rounds), 1)
+        if self.turn.status == "complete" or self.planned_rounds is None:
+            return made
+        return max(made, self.planned_rounds)
 
     @property
     def is_last_of_complete_turn(self) -> bool:
@@ -94,8 +102,10 @@ class ShownRound:
 class HistoryCursor:
     """Which position of a session the screen shows, and where the history keys move it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, planned_rounds: int | None = None) -> None:
         self.session = session
+        self.planned_rounds = planned_rounds
+        """Rounds a turn makes with the session's config (for unfinished turns' totals)."""
         self.shown: Position | None = None
         """The position shown from history, or None while the latest one is shown."""
 
@@ -147,6 +157,7 @@ class HistoryCursor:
             round=turn.rounds[r] if r < len(turn.rounds) else None,
             turn_count=len(turns),
             live=live,
+            planned_rounds=self.planned_rounds,
         )
 
     def go_live(self) -> None:

@@ -18,7 +18,9 @@ from cltui.core.costs import format_cost, format_tokens
 from cltui.core.session import Reply
 from cltui.ui.safe_text import one_line, plain, styled
 
-PaneState = Literal["idle", "waiting", "streaming", "retrying", "done", "error", "stopped"]
+PaneState = Literal[
+    "idle", "waiting", "streaming", "retrying", "done", "truncated", "error", "stopped"
+]
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATE_ICONS: dict[str, str] = {
     "idle": "",
@@ -26,6 +28,7 @@ STATE_ICONS: dict[str, str] = {
     "streaming": "⠿",
     "retrying": "↻",
     "done": "✓",
+    "truncated": "✂",
     "error": "✗",
     "stopped": "■",
 }
@@ -37,6 +40,8 @@ def reply_state(reply: Reply | None) -> PaneState:
         return "idle"
     if reply.status == "ok":
         return "done"
+    if reply.status == "truncated":
+        return "truncated"
     if reply.status == "error":
         return "error"
     if reply.status == "pending":
@@ -74,6 +79,8 @@ def reply_notice(reply: Reply | None) -> Content | None:
     if reply.status == "error":
         return styled(f"[b]✗ $reason[/b]\n[dim]{RETRY_HINT}[/dim]",
                       reason=reply.error or "the call failed")  # fmt: skip
+    if reply.status == "truncated":
+        return styled("[b]✂ $reason[/b]", reason=reply.error or "cut off before its end")
     if reply.status in ("partial", "cancelled") and reply.error:
         return styled("[dim]■ $reason[/dim]", reason=reply.error)
     return None
@@ -101,8 +108,8 @@ class PaneTitle:
 
     @property
     def shows_final(self) -> bool:
-        """The pane holds the turn's final answer (only once it is done)."""
-        return self.final and self.state == "done"
+        """The pane holds the turn's final answer (only once it is done, cut off or not)."""
+        return self.final and self.state in ("done", "truncated")
 
     @property
     def icon(self) -> str:
@@ -115,6 +122,8 @@ class PaneTitle:
         """The state in words, e.g. "streaming · fast" or "retrying in 4s (2/5)"."""
         if self.state == "retrying" or (self.state == "waiting" and self.retry_note):
             word = self.retry_note
+        elif self.state == "truncated":
+            word = "cut off"
         else:
             word = "" if self.state == "idle" else self.state
         if self.fast and self.state == "streaming":
@@ -128,7 +137,8 @@ class PaneTitle:
             (f"{self.icon} {self.word}".strip(), "italic"),
         ]  # fmt: skip
         if self.shows_final:
-            parts.append((" ★ final answer", "bold"))
+            cut = " (cut off)" if self.state == "truncated" else ""
+            parts.append((f" ★ final answer{cut}", "bold"))
         elif self.note:
             parts.append((f" · {self.note}", "dim"))
         return Content.assemble(*parts)
@@ -140,4 +150,5 @@ class PaneTitle:
             "-error": self.state == "error",
             "-streaming": self.state == "streaming",
             "-done": self.state == "done",
+            "-truncated": self.state == "truncated",
         }

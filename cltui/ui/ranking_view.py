@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cltui.core.events import JUDGE_SLOT
+from cltui.core.events import is_judge_slot, judge_slot
 from cltui.core.ranking import council_orders, parse_council_ranking
 from cltui.core.session import Judgement, Reply, Round
 
@@ -36,27 +36,15 @@ REVIEW_ROLES = frozenset({"judge", "reviewer"})
 """Roles of the calls the ranking panel shows (the judge's, and council reviews)."""
 
 
-def is_judge_slot(slot: str) -> bool:
-    """The slot of a blender judge call (`judge:<first>|<second>`)."""
-    return slot == JUDGE_SLOT or slot.startswith(JUDGE_SLOT + ":")
-
-
 def is_review_call(slot: str, role: str | None = None) -> bool:
     """A judge call or a council review (by its role when known, else by its slot)."""
     return role in REVIEW_ROLES or is_judge_slot(slot)
 
 
-def judge_pair(slot: str) -> tuple[str, str] | None:
-    """The two candidates of a judge slot, in the order shown (first is Response A)."""
-    if not slot.startswith(JUDGE_SLOT + ":"):
-        return None
-    first, sep, second = slot[len(JUDGE_SLOT) + 1 :].partition("|")
-    return (first, second) if sep else None
-
-
 def judge_slot_of(judgement: Judgement) -> str:
     """The slot the engine used for this judgement's call."""
-    return f"{JUDGE_SLOT}:{judgement.first}|{judgement.second}"
+    return judge_slot(judgement.first, judgement.second)
+
 
 
 def verdict_text(judgement: Judgement) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from cltui.core.events import AGGREGATOR_SLOT, ReplyDelta, ReplyFinished, ReplyStarted
+from cltui.core.events import (
+    AGGREGATOR_SLOT,
+    ReplyDelta,
+    ReplyFinished,
+    ReplyStarted,
+    judge_slot,
+)
 from cltui.core.session import Reply, Round, Session, Turn
 from cltui.ui.event_router import ReviewSlots
 from cltui.ui.history_cursor import HistoryCursor, aggregate_note
@@ -150,7 +156,18 @@ def test_review_slots_follow_a_reviewer_until_it_proposes_again() -> None:
     assert not reviews.claims(ReplyStarted(0, 1, "m/a", "m/a", "proposer"))
     assert not reviews.claims(ReplyDelta(0, 1, "m/a", "answer"))
     # Judge calls are known by their slot alone.
-    assert reviews.claims(ReplyDelta(0, 0, "judge:m/a|m/b", "Verdict"))
+    assert reviews.claims(ReplyDelta(0, 0, judge_slot("m/a", "m/b"), "Verdict"))
     reviews.claims(ReplyStarted(0, 0, "m/b", "m/b", "reviewer"))
     reviews.clear()
     assert not reviews.claims(ReplyDelta(0, 0, "m/b", "x"))
+
+
+def test_an_unfinished_turn_counts_the_rounds_it_will_make() -> None:
+    # Interrupted after 2 of 3 planned rounds: 2/3 (resuming makes the third), never 2/2.
+    cursor = HistoryCursor(session_with(2, last_status="interrupted"), planned_rounds=3)
+    shown = cursor.show(cursor.latest())
+    assert shown is not None and shown.total_rounds == 3
+    assert shown.aggregate_note == "round 2/3 aggregate"
+    # A complete turn that stopped early made fewer: its own count stands.
+    done = HistoryCursor(session_with(2), planned_rounds=3).show((0, 1))
+    assert done is not None and done.total_rounds == 2

@@ -61,7 +61,7 @@ def test_the_final_answer_replaces_the_note_once_done() -> None:
     done = PaneTitle("Σ ", "agg", "done", note="round 2/2 aggregate", final=True)
     assert done.content().plain == "Σ agg ✓ done ★ final answer"
     assert done.css_classes() == {"-final": True, "-error": False, "-streaming": False,
-                                  "-done": True}  # fmt: skip
+                                  "-done": True, "-truncated": False}  # fmt: skip
     streaming = PaneTitle("Σ ", "agg", "streaming", note="layer 2/3", final=True)
     assert streaming.content().plain.endswith(" · layer 2/3")
     assert not streaming.shows_final and streaming.css_classes()["-streaming"]
@@ -70,6 +70,7 @@ def test_the_final_answer_replaces_the_note_once_done() -> None:
 def test_the_state_classes_follow_the_state() -> None:
     assert PaneTitle("1 ", "a", "error").css_classes() == {
         "-final": False, "-error": True, "-streaming": False, "-done": False,
+        "-truncated": False,
     }  # fmt: skip
 
 

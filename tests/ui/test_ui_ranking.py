@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 
 from cltui.core.config import demo_config
-from cltui.core.events import AGGREGATOR_SLOT, RoundStarted
+from cltui.core.events import AGGREGATOR_SLOT, RoundStarted, judge_slot
 from cltui.core.providers.demo import SPEED_ENV
 from cltui.core.runner import ConsensusRunner
 from cltui.core.session import Judgement, Reply
@@ -197,7 +197,7 @@ async def test_hostile_names_are_shown_literally_in_the_ranking_views() -> None:
         ]
         panel.table.set_ranking(ranking, pairwise_matrix(names, [judgement]))
         judges = panel.query_one(JudgePane)
-        slot = f"judge:{names[0]}|{names[1]}"
+        slot = judge_slot(names[0], names[1])
         judges.started(slot, f"judge {HOSTILE}", "judge")
         judges.delta(slot, HOSTILE)
         judges.finished(slot, Reply(model="judge", status="ok", role="judge", content=HOSTILE))
@@ -213,3 +213,32 @@ async def test_hostile_names_are_shown_literally_in_the_ranking_views() -> None:
         assert panel.table.get_row_at(0)[2].plain == "A"
         assert HOSTILE in judges.calls[slot].render().plain
         assert app.is_running
+
+
+async def test_an_unranked_round_shows_no_order_and_says_why() -> None:
+    from cltui.core.session import Round
+
+    judgements = [Judgement("m/a", "m/b", "unparsed", raw="hmm"),
+                  Judgement("m/b", "m/a", "failed")]  # fmt: skip
+    unranked = Round(index=0, judgements=judgements, ranking_read=0, ranking_asked=2)
+    partial = Round(
+        index=1,
+        judgements=[Judgement("m/a", "m/b", "first", raw="Verdict: A"), judgements[1]],
+        ranking=[{"model": "m/a", "score": 1, "rank": 1, "wins": 1, "losses": 0},
+                 {"model": "m/b", "score": -1, "rank": 2, "wins": 0, "losses": 1}],
+        ranking_read=1,
+        ranking_asked=2,
+    )  # fmt: skip
+    app = RankingHost()
+    async with app.run_test(size=(120, 30)) as pilot:
+        panel = app.query_one(RankingPanel)
+        await panel.show_round(unranked, 0, "sid")
+        await pilot.pause()
+        title = str(panel.query_one("#ranking-title").render())
+        assert "unranked (0 of 2 verdicts read)" in title
+        assert panel.table.row_count == 0
+        await panel.show_round(partial, 0, "sid")
+        await pilot.pause()
+        title = str(panel.query_one("#ranking-title").render())
+        assert "1 of 2 verdicts read" in title
+        assert panel.table.row_count == 2

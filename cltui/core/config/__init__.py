@@ -3,6 +3,7 @@
 Import from here: `from cltui.core.config import ConsensusConfig, load_config`.
 """
 
+from cltui.core.config.files import load_config, parse_seed_json
 from cltui.core.config.model import (
     BUILTIN_PROVIDERS,
     DEFAULT_AGGREGATOR_CONTEXT,
@@ -28,7 +29,7 @@ from cltui.core.config.presets import (
     default_config,
     demo_config,
 )
-from cltui.core.config.reader import load_config, parse_config, parse_seed_json
+from cltui.core.config.reader import parse_config
 
 __all__ = [
     "BUILTIN_PROVIDERS",

@@ -178,6 +178,8 @@ class ConsensusConfig:
     """Proposer layers (moa)."""
     self_vote: bool = True
     """Whether a model ranks its own answer too (council)."""
+    question: str | None = None
+    """The question to ask when none is given (a seed input.json's last user message)."""
     providers: Mapping[str, ProviderSpec] = field(default_factory=lambda: dict(BUILTIN_PROVIDERS))
     source: str = field(default="<built-in>", compare=False)
     """Where the config came from, for messages."""
@@ -264,6 +266,8 @@ class ConsensusConfig:
             data["judge"] = judge
         if self.conversation:
             data["conversation"] = [m.to_api() for m in self.conversation]
+        if self.question is not None:
+            data["question"] = self.question
         custom = {
             name: spec.to_dict()
             for name, spec in self.providers.items()

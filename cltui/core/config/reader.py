@@ -1,20 +1,32 @@
-"""Reading configs: TOML files, the original project's `input.json`, and sessions' `[config]`.
+"""Checking a parsed config document (a TOML file, a converted `input.json`, a session's
+`[config]`) into a `ConsensusConfig`; reading the files themselves is `files`.
 
 Every problem is reported as a `ConfigError` naming the file, the key path and what to do, so the
-command line can print one line instead of a traceback.
+command line can print one line instead of a traceback. Every count and size is bounded (see
+`limits`), with the limit in the message.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import fields, replace
-from pathlib import Path
 from typing import Any
 
+from cltui.core.config.limits import (
+    MAX_CONCURRENCY,
+    MAX_DEPTH,
+    MAX_ITERATIONS,
+    MAX_LAYERS,
+    MAX_MESSAGES,
+    MAX_MODELS,
+    MAX_OUTPUT_TOKENS,
+    MAX_PROVIDERS,
+    MAX_RETRIES,
+    MAX_TEXT_CHARS,
+    MAX_TOP_K,
+    nesting_depth,
+)
 from cltui.core.config.model import (
     BUILTIN_PROVIDERS,
     PROVIDER_KINDS,
@@ -32,7 +44,7 @@ from cltui.core.messages import ROLES, ChatMessage
 TOP_KEYS = {
     "strategy", "iterations", "aggregated_prompt_type", "improvement_prompt", "models",
     "aggregator", "conversation", "providers", "quorum", "stop_when_agreement", "judge", "top_k",
-    "ranking", "layers", "self_vote",
+    "ranking", "layers", "self_vote", "question",
 }  # fmt: skip
 MODEL_KEYS = {"id", "provider", "max_tokens", "temperature", "system", "count", "params", "label"}
 CALL_OWNED_PARAMS = {"model", "messages", "prompt", "stream"}
@@ -43,7 +55,7 @@ JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
 PROVIDER_KEYS = {f.name for f in fields(ProviderSpec)} - {"name"}  # every setting, no key
 
 
-class _Reader:
+class Reader:
     """Walks a parsed document, checking types and naming the key path in every error."""
 
     def __init__(self, source: str) -> None:
@@ -65,18 +77,40 @@ class _Reader:
             raise self.fail(path, f"must be a table, not {_type_name(value)}")
         return value
 
-    def string(self, value: Any, path: str, *, empty_ok: bool = False) -> str:
+    def string(
+        self, value: Any, path: str, *, empty_ok: bool = False, limit: int = MAX_TEXT_CHARS
+    ) -> str:
         if not isinstance(value, str):
             raise self.fail(path, f"must be a string, not {_type_name(value)}")
         if not empty_ok and not value.strip():
             raise self.fail(path, "must not be empty")
+        if len(value) > limit:
+            raise self.fail(
+                path, f"is {len(value):,} characters long; the limit is {limit:,}: shorten it"
+            )
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, from a JSON "\\ud800" escape
+            raise self.fail(path, "holds an invalid character (a lone surrogate)") from None
         return value
 
-    def integer(self, value: Any, path: str, *, minimum: int) -> int:
+    def name(self, value: Any, path: str) -> str:
+        """A model id, label or provider name: one line of plain text."""
+        text = self.string(value, path)
+        bad = next((ch for ch in text if not ch.isprintable()), None)
+        if bad is not None:
+            raise self.fail(
+                path, f"holds a control character (U+{ord(bad):04X}); names are plain text"
+            )
+        return text
+
+    def integer(self, value: Any, path: str, *, minimum: int, maximum: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(path, f"must be a whole number, not {_type_name(value)}")
         if value < minimum:
             raise self.fail(path, f"must be at least {minimum}, not {value}")
+        if value > maximum:
+            raise self.fail(path, f"must be at most {maximum:,}, not {value:,}")
         return value
 
     def number(self, value: Any, path: str, *, low: float, high: float) -> float:
@@ -104,6 +138,8 @@ class _Reader:
             raise self.fail(
                 path, f"must be a list of {{role, content}} tables, not {_type_name(value)}"
             )
+        if len(value) > MAX_MESSAGES:
+            raise self.fail(path, f"has {len(value):,} messages; the limit is {MAX_MESSAGES:,}")
         result = []
         for i, item in enumerate(value):
             where = f"{path}[{i}]"
@@ -118,18 +154,18 @@ class _Reader:
 
     def model(self, value: Any, path: str, *, id_key: str, allowed: set[str]) -> ModelSpec:
         if isinstance(value, str):
-            return ModelSpec(id=self.string(value, path))
+            return ModelSpec(id=self.name(value, path))
         entry = self.table(value, path)
         self.check_keys(entry, allowed, path)
         if id_key not in entry:
             raise self.fail(path, f"needs '{id_key}', the model id (e.g. 'openai/gpt-4o-mini')")
-        spec = ModelSpec(id=self.string(entry[id_key], f"{path}.{id_key}"))
+        spec = ModelSpec(id=self.name(entry[id_key], f"{path}.{id_key}"))
         changes: dict[str, Any] = {}
         if "provider" in entry:
-            changes["provider"] = self.string(entry["provider"], f"{path}.provider")
+            changes["provider"] = self.name(entry["provider"], f"{path}.provider")
         if "max_tokens" in entry:
             changes["max_tokens"] = self.integer(
-                entry["max_tokens"], f"{path}.max_tokens", minimum=1
+                entry["max_tokens"], f"{path}.max_tokens", minimum=1, maximum=MAX_OUTPUT_TOKENS
             )
         if "temperature" in entry:
             changes["temperature"] = self.number(
@@ -139,6 +175,8 @@ class _Reader:
             changes["system"] = self.string(entry["system"], f"{path}.system", empty_ok=True)
         if "params" in entry:
             params = self.table(entry["params"], f"{path}.params")
+            if nesting_depth(dict(params)) > MAX_DEPTH:
+                raise self.fail(f"{path}.params", f"nests more than {MAX_DEPTH} levels deep")
             for key in params:
                 if key in CALL_OWNED_PARAMS:
                     raise self.fail(
@@ -146,7 +184,7 @@ class _Reader:
                     )
             changes["params"] = dict(params)
         if "label" in entry:
-            changes["label"] = self.string(entry["label"], f"{path}.label")
+            changes["label"] = self.name(entry["label"], f"{path}.label")
         return replace(spec, **changes)
 
     def provider(self, name: str, value: Any, path: str) -> ProviderSpec:
@@ -169,15 +207,16 @@ class _Reader:
             changes["kind"] = self.choice(entry["kind"], f"{path}.kind", PROVIDER_KINDS)
         if "max_concurrency" in entry:
             changes["max_concurrency"] = self.integer(
-                entry["max_concurrency"], f"{path}.max_concurrency", minimum=1
-            )
+                entry["max_concurrency"], f"{path}.max_concurrency", minimum=1,
+                maximum=MAX_CONCURRENCY,
+            )  # fmt: skip
         for key in ("connect_timeout", "idle_timeout", "first_token_timeout", "total_timeout"):
             if key in entry:
                 high = 86400 if key == "total_timeout" else 3600
                 changes[key] = self.number(entry[key], f"{path}.{key}", low=0.1, high=high)
         if "max_retries" in entry:
             changes["max_retries"] = self.integer(
-                entry["max_retries"], f"{path}.max_retries", minimum=0
+                entry["max_retries"], f"{path}.max_retries", minimum=0, maximum=MAX_RETRIES
             )
         return replace(base, **changes)
 
@@ -205,12 +244,15 @@ def _label_models(models: list[ModelSpec]) -> tuple[ModelSpec, ...]:
 
 def parse_config(data: Mapping[str, Any], source: str = "<config>") -> ConsensusConfig:
     """Validate a parsed TOML document (or a session's `[config]` table) into a config."""
-    r = _Reader(source)
+    r = Reader(source)
     r.check_keys(data, TOP_KEYS, "")
 
     providers = dict(BUILTIN_PROVIDERS)
     if "providers" in data:
-        for name, value in r.table(data["providers"], "providers").items():
+        tables = r.table(data["providers"], "providers")
+        if len(tables) > MAX_PROVIDERS:
+            raise r.fail("providers", f"has {len(tables)} tables; the limit is {MAX_PROVIDERS}")
+        for name, value in tables.items():
             providers[name] = r.provider(name, value, f"providers.{name}")
 
     if "models" not in data:
@@ -226,7 +268,13 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Consensus
         spec = r.model(item, path, id_key="id", allowed=MODEL_KEYS)
         count = 1
         if isinstance(item, Mapping) and "count" in item:
-            count = r.integer(item["count"], f"{path}.count", minimum=1)
+            count = r.integer(item["count"], f"{path}.count", minimum=1, maximum=MAX_MODELS)
+        if len(models) + count > MAX_MODELS:
+            raise r.fail(
+                "models",
+                f"lists more than {MAX_MODELS} models (count included); each one is called "
+                "every round: use fewer",
+            )
         models.extend([spec] * count)
 
     aggregator: AggregatorSpec | None = None
@@ -256,7 +304,9 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Consensus
     if "strategy" in data:
         changes["strategy"] = r.choice(data["strategy"], "strategy", STRATEGIES)
     if "iterations" in data:
-        changes["iterations"] = r.integer(data["iterations"], "iterations", minimum=0)
+        changes["iterations"] = r.integer(
+            data["iterations"], "iterations", minimum=0, maximum=MAX_ITERATIONS
+        )
     if "aggregated_prompt_type" in data:
         changes["aggregated_prompt_type"] = r.choice(
             data["aggregated_prompt_type"], "aggregated_prompt_type", ROLES
@@ -266,24 +316,26 @@ def parse_config(data: Mapping[str, Any], source: str = "<config>") -> Consensus
     if "conversation" in data:
         changes["conversation"] = r.messages(data["conversation"], "conversation")
     if "quorum" in data:
-        changes["quorum"] = r.integer(data["quorum"], "quorum", minimum=1)
+        changes["quorum"] = r.integer(data["quorum"], "quorum", minimum=1, maximum=MAX_MODELS)
     if "stop_when_agreement" in data:
         value = r.number(data["stop_when_agreement"], "stop_when_agreement", low=0.0, high=1.0)
         changes["stop_when_agreement"] = value or None  # 0 means off
     if "top_k" in data:
-        changes["top_k"] = r.integer(data["top_k"], "top_k", minimum=1)
+        changes["top_k"] = r.integer(data["top_k"], "top_k", minimum=1, maximum=MAX_TOP_K)
     if "ranking" in data:
         changes["ranking"] = r.choice(data["ranking"], "ranking", RANKINGS)
     if "layers" in data:
-        changes["layers"] = r.integer(data["layers"], "layers", minimum=1)
+        changes["layers"] = r.integer(data["layers"], "layers", minimum=1, maximum=MAX_LAYERS)
     if "self_vote" in data:
         changes["self_vote"] = r.boolean(data["self_vote"], "self_vote")
+    if "question" in data:
+        changes["question"] = r.string(data["question"], "question")
     config = replace(config, **changes)
     _check_consistency(config, r)
     return config
 
 
-def _check_consistency(config: ConsensusConfig, r: _Reader) -> None:
+def _check_consistency(config: ConsensusConfig, r: Reader) -> None:
     """Checks that span several keys: providers exist, quorum fits, strategies have their parts."""
     for path, model in _model_paths(config):
         if model.provider not in config.providers:
@@ -315,86 +367,3 @@ def _model_paths(config: ConsensusConfig) -> list[tuple[str, ModelSpec]]:
     if config.judge:
         paths.append(("judge", config.judge))
     return paths
-
-
-def parse_seed_json(data: Any, source: str) -> ConsensusConfig:
-    """Read the original project's `input.json` layout and convert it to a config."""
-    r = _Reader(source)
-    doc = r.table(data, "")
-    allowed = {"models", "aggregator", "aggregated_prompt_type", "improvement_prompt",
-               "iterations", "initial_conversation"}  # fmt: skip
-    r.check_keys(doc, allowed, "")
-    converted: dict[str, Any] = {}
-    if "models" in doc:
-        converted["models"] = doc["models"]
-    if "aggregator" in doc:
-        aggs = doc["aggregator"]
-        if isinstance(aggs, Mapping):
-            aggs = [aggs]
-        if not isinstance(aggs, list) or not aggs:
-            raise r.fail("aggregator", "must be a list with one aggregator object")
-        first = r.table(aggs[0], "aggregator[0]")
-        r.check_keys(first, {"model", "approach", "aggregator_context", "aggregator_prompt"},
-                     "aggregator[0]")  # fmt: skip
-        if "model" not in first:
-            raise r.fail("aggregator[0]", "needs 'model', an object with 'id'")
-        model = first["model"]
-        if isinstance(model, str):
-            model = {"id": model}
-        model = dict(r.table(model, "aggregator[0].model"))
-        agg: dict[str, Any] = {"model": model.pop("id", None)}
-        if agg["model"] is None:
-            raise r.fail("aggregator[0].model", "needs 'id'")
-        agg.update(model)
-        if "aggregator_context" in first:
-            agg["context"] = first["aggregator_context"]
-        if "aggregator_prompt" in first:
-            agg["prompt"] = first["aggregator_prompt"]
-        converted["aggregator"] = agg
-    for key in ("aggregated_prompt_type", "improvement_prompt", "iterations"):
-        if key in doc:
-            converted[key] = doc[key]
-    if "initial_conversation" in doc:
-        # The seed's initial conversation may end with the question itself; keep only what
-        # opens the conversation (system messages), since the question comes from the prompt.
-        msgs = r.messages(doc["initial_conversation"], "initial_conversation")
-        converted["conversation"] = [m.to_api() for m in msgs if m.role == "system"]
-    try:
-        return parse_config(converted, source)
-    except ConfigError as error:
-        # Name the seed's own key for the aggregator's messages.
-        key = error.key.replace("aggregator.context", "aggregator[0].aggregator_context")
-        key = key.replace("aggregator.prompt", "aggregator[0].aggregator_prompt")
-        key = key.replace("conversation", "initial_conversation")
-        raise ConfigError(source, key, error.problem) from None
-
-
-def load_config(path: str | os.PathLike[str]) -> ConsensusConfig:
-    """Read a config file: TOML, or the original project's JSON (`.json`)."""
-    file = Path(path)
-    source = str(file)
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(source, "", "file not found") from None
-    except OSError as error:
-        raise ConfigError(source, "", f"cannot be read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(source, "", "is not UTF-8 text") from None
-    if file.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ConfigError(
-                source,
-                "",
-                f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}",
-            ) from None
-        return parse_seed_json(data, source)
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(source, "", f"invalid TOML: {error}") from None
-    return parse_config(doc, source)

@@ -23,7 +23,7 @@ from cltui.core.events import (
     ReplyWaiting,
 )
 from cltui.core.messages import ChatMessage, Usage
-from cltui.core.providers.base import ChatRequest, RetryNotice, WaitNotice
+from cltui.core.providers.base import NO_FINISH_REASON, ChatRequest, RetryNotice, WaitNotice
 from cltui.core.providers.errors import ProviderError
 from cltui.core.providers.results import estimated_usage
 from cltui.core.session import Reply, ReplyRole
@@ -159,6 +159,26 @@ def _estimate_cost(ctx: TurnContext, model: ModelSpec, reply: Reply) -> None:
         reply.cost_estimated = True
 
 
+def cut_off_reason(finish_reason: str | None, model: ModelSpec) -> tuple[str, str] | None:
+    """(error_kind, user-facing reason) when a finished answer was cut off; None when whole.
+
+    `length` is the answer hitting its token limit; `content_filter` the provider stopping it;
+    `NO_FINISH_REASON` a stream that ended without saying it was complete."""
+    if finish_reason == "length":
+        if model.max_tokens is not None:
+            limit = f"max_tokens ({model.max_tokens})"
+            fix = f"raise max_tokens for {model.name}"
+        else:
+            limit = "the server's token limit"
+            fix = f"set a higher max_tokens for {model.name}"
+        return "length", f"cut off at {limit} — {fix}"
+    if finish_reason == "content_filter":
+        return "content_filter", "cut off by the provider's content filter"
+    if finish_reason == NO_FINISH_REASON:
+        return "no_finish", "the stream ended without a finish reason — the answer may be cut off"
+    return None
+
+
 async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: Reply) -> None:
     """Stream one call into its reply; never raises except on cancellation."""
     turn, slot = ctx.turn_index, call.slot
@@ -222,6 +242,10 @@ async def _stream_reply(ctx: TurnContext, round_index: int, call: Call, reply: R
     else:
         if reply.content.strip():
             reply.status = "ok"
+            cut = cut_off_reason(finish_reason, call.model)
+            if cut is not None:
+                reply.status = "truncated"
+                reply.error_kind, reply.error = cut
         else:
             reply.status = "error"
             reply.error_kind = "empty"

@@ -11,10 +11,21 @@ from collections.abc import Iterable, Sequence
 
 from cltui.core.config import AggregatorSpec, ModelSpec
 from cltui.core.messages import ChatMessage, Role
-from cltui.core.ranking import fusion_block
-from cltui.core.session import Turn
+from cltui.core.ranking import FUSION_HEADER, fusion_block
+from cltui.core.session import Reply, Turn
 
 CONSENSUS_PREFIX = "Consensus: "
+CUT_OFF_NOTE = "[cut off: this answer stopped before its end and is incomplete]"
+"""Ends the text of a truncated answer wherever other models read it (the aggregator's block,
+a judge's or reviewer's comparison, a later MoA layer), so its missing end is not read as the
+model's whole view."""
+
+
+def answer_text(reply: Reply) -> str:
+    """A reply's text as other models read it: marked when it was cut off."""
+    if reply.truncated:
+        return reply.content.rstrip() + "\n\n" + CUT_OFF_NOTE
+    return reply.content
 
 
 def history_messages(turns: Iterable[Turn]) -> tuple[ChatMessage, ...]:
@@ -102,6 +113,22 @@ def aggregator_messages(
     )
 
 
+def fusion_header(read: int | None, asked: int | None, unit: str) -> str:
+    """The line above the answers the aggregator fuses, saying what their order rests on.
+
+    `unit` names one verdict or review ('judge verdict', 'peer review'). When none could be
+    read the answers are unranked, and the aggregator must not take their order as a ranking;
+    when only some could be read it is told how many."""
+    if asked and not read:
+        return (
+            f"Responses, unranked (no {unit} could be read, so their order says nothing about "
+            "their quality):"
+        )
+    if asked and read != asked:
+        return f"{FUSION_HEADER[:-1]} (from the {read} of {asked} {unit}s that could be read):"
+    return FUSION_HEADER
+
+
 def ranked_aggregator_messages(
     model: ModelSpec,
     aggregator: AggregatorSpec,
@@ -110,11 +137,13 @@ def ranked_aggregator_messages(
     ranked: Sequence[tuple[str, str]],
     top_k: int,
     note: str = "",
+    header: str = FUSION_HEADER,
 ) -> tuple[ChatMessage, ...]:
     """The aggregator's call when the answers were ranked (blender, council): like
     `aggregator_messages`, but the best `top_k` answers come best first under a header saying
-    so (LLM-Blender's GenFuser input), followed by `note` (e.g. the peer-review scores)."""
-    body = f"Question:\n{prompt}\n\n{fusion_block(ranked, top_k)}"
+    so (LLM-Blender's GenFuser input), followed by `note` (e.g. the peer-review scores).
+    `header` is that header: `fusion_header` words it for an unranked or partial ranking."""
+    body = f"Question:\n{prompt}\n\n{fusion_block(ranked, top_k, header)}"
     if note:
         body += f"\n\n{note}"
     return (

@@ -42,6 +42,12 @@ class ChatRequest:
         return body
 
 
+NO_FINISH_REASON = "cltui:no-finish-reason"
+"""The finish reason the client reports for a stream that ended (cleanly, with text) without
+any finish reason and without [DONE]: the server may have cut the answer short, so it must not
+pass as whole. Not a value any server sends."""
+
+
 def fold_system_messages(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
     """The messages as chat templates keep them: every system message folded, in order and
     joined with blank lines, into one leading system message; the others unchanged.

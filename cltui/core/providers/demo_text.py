@@ -185,7 +185,7 @@ def _question(
     """The question being answered: stated in the block message ("Question: ..."), else the last
     user message before the blocks or the consensus, else the last user message."""
     if block_at is not None:
-        header = r"(?:Responses (?:from models|ranked best first):|<response )"
+        header = r"(?:Responses(?: from models| ranked best first|, unranked)[^\n]*:|<response )"
         stated = re.match(r"\s*Question:\s*(.*?)\s*" + header, contents[block_at], re.DOTALL)
         if stated and stated.group(1):
             return stated.group(1)

@@ -4,7 +4,9 @@ Every read, keep-alive comments included, restarts the idle timer, so a slow but
 is never cut while a stalled one fails after `idle_timeout`; the call's first-token and total
 deadlines (`deadlines`) bound every read too, and comments do not move them. Errors that arrive
 inside the stream (an `error` event, a choice finishing with `error`, invalid JSON, a dropped
-connection) keep the text streamed so far, as `ErrorWording` phrases them.
+connection) keep the text streamed so far, as `ErrorWording` phrases them. A body that ends
+with text but neither a finish reason nor [DONE] ends with a `NO_FINISH_REASON` chunk, so the
+caller can mark the answer as possibly cut off instead of whole.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from cltui.core.providers.answers import (
     result_as_chunk,
     text_of,
 )
-from cltui.core.providers.base import StreamChunk
+from cltui.core.providers.base import NO_FINISH_REASON, StreamChunk
 from cltui.core.providers.error_wording import ErrorWording, StreamProgress
 from cltui.core.providers.errors import MalformedResponseError
 from cltui.core.providers.results import parse_usage
@@ -56,7 +58,7 @@ async def stream_response(
     header_id = response.headers.get("x-generation-id")
     parser = SSEParser()
     reader = response.aiter_bytes().__aiter__()
-    done = False
+    done = finished = False
     while not done:
         raw = await next_read(reader, model, progress, wording)
         events = parser.finish() if raw is None else parser.feed(raw)
@@ -67,6 +69,7 @@ async def stream_response(
                 break
             chunk = chunk_from_event(event, model, progress, header_id, wording)
             if chunk is not None:
+                finished = finished or chunk.finish_reason is not None
                 yield chunk
         if raw is None:
             break
@@ -79,6 +82,9 @@ async def stream_response(
         )
     if done:
         await drain(reader)
+    elif not finished and progress.text:
+        # The body ended without a finish reason or [DONE]: the answer may be cut short.
+        yield StreamChunk(finish_reason=NO_FINISH_REASON)
 
 
 def chunk_from_event(

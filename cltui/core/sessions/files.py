@@ -176,7 +176,7 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     except OSError as error:
         raise SessionError.at(source, "", f"cannot read: {error.strerror or error}") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not part of the text
     except UnicodeDecodeError as error:
         problem = f"not a text file (invalid UTF-8 at byte {error.start})"
         raise SessionError.at(source, "", problem) from None
@@ -184,6 +184,8 @@ def load_session(path: str | os.PathLike[str]) -> Session:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SessionError.at(source, "", f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise SessionError.at(source, "", "lists or tables nest too deeply: damaged") from None
     return session_from_dict(data, source)
 
 

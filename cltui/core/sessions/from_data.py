@@ -14,7 +14,7 @@ from cltui.core.session import SCHEMA_VERSION, Judgement, Reply, Round, Session,
 from cltui.core.sessions.errors import SessionError
 
 SESSION_STATUSES = ("running", "interrupted", "complete", "failed")
-SAVED_REPLY_STATUSES = ("ok", "error", "cancelled", "partial")
+SAVED_REPLY_STATUSES = ("ok", "truncated", "error", "cancelled", "partial")
 REPLY_ROLES = ("proposer", "aggregator", "judge", "reviewer")
 
 _REQUIRED: Any = object()
@@ -154,7 +154,12 @@ def _round_from_dict(r: _Reader, data: Mapping[str, Any], path: str) -> Round:
         ],
         ranking=[dict(t) for t, _ in r.tables(data, "ranking", path)],
         reviews=[_reply_from_dict(r, t, k) for t, k in r.tables(data, "reviews", path)],
+        aggregate_attempts=[
+            _reply_from_dict(r, t, k) for t, k in r.tables(data, "aggregate_attempts", path)
+        ],
         layer=r.integer(data, "layer", path, None),
+        ranking_read=r.integer(data, "ranking_read", path, None),
+        ranking_asked=r.integer(data, "ranking_asked", path, None),
     )
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cltui.core.session import SCHEMA_VERSION, Judgement, Reply, Round, Session, Turn
+from cltui.core.session import (
+    SCHEMA_VERSION,
+    Judgement,
+    Reply,
+    Round,
+    Session,
+    Turn,
+    final_reply,
+)
 
 
 def _pending_as_saved(reply: Reply) -> str:
@@ -61,12 +69,17 @@ def _round_to_dict(rnd: Round) -> dict[str, Any]:
         data["replies"] = [reply_to_dict(r) for r in rnd.replies]
     if rnd.aggregate is not None:
         data["aggregate"] = reply_to_dict(rnd.aggregate)
+    if rnd.aggregate_attempts:
+        data["aggregate_attempts"] = [reply_to_dict(r) for r in rnd.aggregate_attempts]
     if rnd.reviews:
         data["reviews"] = [reply_to_dict(r) for r in rnd.reviews]
     if rnd.judgements:
         data["judgements"] = [_judgement_to_dict(j) for j in rnd.judgements]
     if rnd.ranking:
         data["ranking"] = [_without_none(entry) for entry in rnd.ranking]
+    if rnd.ranking_asked is not None:
+        data["ranking_read"] = rnd.ranking_read or 0
+        data["ranking_asked"] = rnd.ranking_asked
     return data
 
 
@@ -85,6 +98,10 @@ def turn_to_dict(turn: Turn) -> dict[str, Any]:
         "final": turn.final,
         "started_at": turn.started_at,
     }
+    final = final_reply(turn)
+    if final is not None and final.truncated:
+        # Derived from the rounds (not read back), for scripts reading only `final`.
+        data["final_truncated"] = True
     if turn.rounds:
         data["rounds"] = [_round_to_dict(r) for r in turn.rounds]
     return data

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, Tabs, TextArea
 
 from cltui.core.config import ConsensusConfig
-from cltui.core.preview import format_preview
+from cltui.core.preview import format_preview, planned_calls
 from cltui.ui.bridge import Runner, UiSink
 from cltui.ui.event_router import EventRouter
 from cltui.ui.history_cursor import HistoryCursor, Position, StepKind
@@ -85,7 +85,7 @@ class MainScreen(Screen[None]):
         """Whether the panes stream Markdown or plain text (fast mode), from the load."""
         self.sink = UiSink(self)
         self.pane_layout = PaneLayout(runner.config, self.render_load)
-        self.history = HistoryCursor(runner.session)
+        self.history = HistoryCursor(runner.session, planned_calls(runner.config).rounds)
         self.router = EventRouter(self)
         self._preview_timer: Timer | None = None
         self._question = Static("", id="question", markup=False)
@@ -140,6 +140,8 @@ class MainScreen(Screen[None]):
         if self.runner.session.turns:
             await self.show_position(self.history.latest())
         else:
+            if self.runner.config.question:  # a seed input.json's own question, ready to send
+                prompt.load_text(self.runner.config.question)
             self.refresh_preview()
             self._question.update(plain(config_summary(self.runner.config)))
             if self.pane_layout.aggregator is not None:

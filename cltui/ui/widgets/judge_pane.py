@@ -16,9 +16,10 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 
+from cltui.core.events import judge_pair
 from cltui.core.session import Judgement, Reply
 from cltui.core.text import display
-from cltui.ui.ranking_view import judge_pair, verdict_text
+from cltui.ui.ranking_view import verdict_text
 from cltui.ui.safe_text import one_line, plain
 from cltui.ui.widgets.ranking_table import short_name
 

@@ -72,6 +72,9 @@ class ModelPane(VerticalScroll, can_focus=True):
         self.slot = slot
         """Where the engine's events for this pane are addressed."""
         self.model_name = name
+        """The model in the title: for the aggregator pane, the one whose reply it shows (the
+        fallback, when it stood in for a failed aggregator)."""
+        self.configured_name = name
         self.index = index
         """1-based position, as used by the focus keys."""
         self.aggregator = aggregator
@@ -316,6 +319,8 @@ class ModelPane(VerticalScroll, can_focus=True):
         """A new reply starts: clear the pane, pick the streaming mode and follow its text."""
         await self._stop_streams()
         self.retry_note = ""
+        if self.aggregator:
+            self.model_name = model
         self.address = (turn, round)
         self.final = False
         self.reasoning = ""
@@ -375,6 +380,8 @@ class ModelPane(VerticalScroll, can_focus=True):
         streamed = self.text if address == self.address else ""
         self.reply = reply
         self.address = address
+        if self.aggregator:
+            self.model_name = reply.model if reply is not None else self.configured_name
         text = reply.content if reply is not None else ""
         if reply is not None and not text and reply.status != "ok":
             text = streamed  # keep what arrived before the failure

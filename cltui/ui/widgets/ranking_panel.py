@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from cltui.core.judging import round_ranking_text
 from cltui.core.session import Reply, Round
 from cltui.ui.ranking_view import (
     Matrix,
@@ -35,6 +36,17 @@ def review_summary(review: Reply, orders: Mapping[str, Sequence[str]]) -> str:
     return " > ".join(short_name(m) for m in ranking) if ranking else ""
 
 
+def ranking_basis(rnd: Round) -> str:
+    """What a round's ranking rests on, when that needs saying: 'unranked (0 of 6 verdicts
+    read)' with no readable verdict, '4 of 6 verdicts read' with some, '' with all."""
+    if rnd.unranked:
+        return round_ranking_text(rnd)
+    if rnd.ranking_asked and rnd.ranking_read != rnd.ranking_asked:
+        unit = "verdicts" if rnd.judgements else "reviews"
+        return f"{rnd.ranking_read} of {rnd.ranking_asked} {unit} read"
+    return ""
+
+
 class RankingPanel(Vertical):
     """Ranking table + judge pane for one ranking strategy."""
 
@@ -49,6 +61,9 @@ class RankingPanel(Vertical):
         self.kind: CallKind = "judge" if strategy == "blender" else "reviewer"
         self.self_vote = self_vote
         self.round_index: int | None = None
+        self.basis = ""
+        """What the ranking shown rests on, when not every verdict or review could be read:
+        'unranked (0 of 6 verdicts read)', '4 of 6 verdicts read'."""
         self._table = RankingTable(id="ranking-table")
         self._judges = JudgePane(self.kind, id="judge-pane")
 
@@ -83,7 +98,8 @@ class RankingPanel(Vertical):
         if self.table.show_matrix and self.table.matrix is not None:
             self._set_title(self.table.matrix.legend)
         else:
-            self._set_title(f"ranking{round_text}")
+            basis = f": {self.basis}" if self.basis else ""
+            self._set_title(f"ranking{round_text}{basis}")
 
     # -- live ------------------------------------------------------------------------------------
 
@@ -92,6 +108,7 @@ class RankingPanel(Vertical):
         if self.round_index == round_index and self.judges.calls:
             return
         self.round_index = round_index
+        self.basis = ""
         await self.judges.reset(f"round {round_index + 1}")
         self.table.set_ranking([], None)
         self._set_title(f"ranking · round {round_index + 1}: in progress")
@@ -112,8 +129,10 @@ class RankingPanel(Vertical):
         self.judges.finished(slot, reply, summary)
 
     def ranking_ready(self, rnd: Round, turn: int, session_id: str) -> None:
-        """Show the round's ranking (and keep its matrix for the toggle)."""
+        """Show the round's ranking (and keep its matrix for the toggle); an unranked round
+        shows no order, only why."""
         self.round_index = rnd.index
+        self.basis = ranking_basis(rnd)
         self.table.set_ranking(rnd.ranking, self._matrix(rnd, turn, session_id))
         self._refresh_title()
 
@@ -148,8 +167,9 @@ class RankingPanel(Vertical):
                     continue
                 self.judges.finished(review.model, review, review_summary(review, orders))
         self.judges.refresh_title()
-        if rnd.ranking:
+        if rnd.ranking or rnd.unranked:
             self.ranking_ready(rnd, turn, session_id)
         else:
+            self.basis = ""
             self.table.set_ranking([], None)
             self._set_title(f"ranking · round {rnd.index + 1}: none")

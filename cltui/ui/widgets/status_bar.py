@@ -21,6 +21,7 @@ from cltui.ui.safe_text import one_line, plain
 
 STATE_STYLES = {
     "done": "$success",
+    "truncated": "$warning",
     "error": "$error",
     "retrying": "$warning",
     "streaming": "$accent",

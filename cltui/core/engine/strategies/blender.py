@@ -8,13 +8,15 @@ aggregator fuses the best `top_k` in rank order (GenFuser), and that fusion is t
 aggregate.
 
 Judge calls run together (the provider's concurrency limit paces them). Each is shown under the
-slot `judge:<first>|<second>` and kept in `Round.reviews`; its verdict is recorded as a
+slot `judge_slot(first, second)` and kept in `Round.reviews`; its verdict is recorded as a
 `Judgement`. In a follow-up turn the judge sees the conversation so far before the comparison.
 An answer without a readable verdict is asked once more for the verdict line alone; if it still
 can't be read the verdict is 'unparsed'. A call (or that second ask) that ended without an answer
 is 'failed'. Both rank as no decision, but a resumed round judges again exactly the pairs that
 failed or were never judged, and keeps every answered one: asking an unreadable judge again
-would only repeat it, while a failed call often just met a passing provider error.
+would only repeat it, while a failed call often just met a passing provider error. The ranking
+rests only on the verdicts read (`Round.ranking_read` of `ranking_asked`); with none the round is
+unranked, and the aggregator is told so instead of getting the config order as a ranking.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ import asyncio
 from cltui.core.config import ConfigError, ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call, run_call
 from cltui.core.engine.context import TurnContext
-from cltui.core.engine.prompts import ranked_aggregator_messages
+from cltui.core.engine.prompts import fusion_header, ranked_aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
-from cltui.core.events import JUDGE_SLOT, JudgementMade, RankingReady
+from cltui.core.events import JudgementMade, RankingReady, judge_slot
 from cltui.core.judging import (
     FAILED,
+    UNREAD_VERDICTS,
     Verdict,
     judge_messages,
     ordered_pairs,
@@ -41,11 +44,6 @@ from cltui.core.session import Judgement, Reply, Round
 
 RETRY_SEPARATOR = "\n\n[asked again for the verdict line]\n"
 """Joins the judge's first answer and its answer to the retry in `Judgement.raw`."""
-
-
-def judge_slot(first: str, second: str) -> str:
-    """The slot of the judge call showing `first` as Response A and `second` as Response B."""
-    return f"{JUDGE_SLOT}:{first}|{second}"
 
 
 class BlenderStrategy(RoundsStrategy):
@@ -65,22 +63,40 @@ class BlenderStrategy(RoundsStrategy):
         candidates = ok_answers(rnd.replies)
         texts = dict(candidates)
         labels = [label for label, _ in candidates]
+        used: list[Judgement] | None = None
         if len(labels) < 2:
             entries = max_wins(labels, [])
         elif self.config.ranking == "bubble":
             self.started(ctx, rnd, "judge")
-            entries = await self._bubble(ctx, rnd, labels, texts)
+            entries, used = await self._bubble(ctx, rnd, labels, texts)
         else:
             self.started(ctx, rnd, "judge")
-            entries = await self._max_wins(ctx, rnd, labels, texts)
-        rnd.ranking = [entry.to_dict() for entry in entries]
-        ctx.emit(RankingReady(ctx.turn_index, rnd.index, [dict(e) for e in rnd.ranking]))
+            entries, used = await self._max_wins(ctx, rnd, labels, texts)
+        read = asked = None
+        if used is not None:
+            asked = len(used)
+            read = sum(1 for j in used if j.verdict not in UNREAD_VERDICTS)
+        rnd.ranking_read, rnd.ranking_asked = read, asked
+        if asked and not read:  # no verdict to rank by: the answers stay in config order
+            entries = max_wins(labels, [])
+            rnd.ranking = []
+        else:
+            rnd.ranking = [entry.to_dict() for entry in entries]
+        ranking = [dict(e) for e in rnd.ranking]
+        ctx.emit(RankingReady(ctx.turn_index, rnd.index, ranking, read, asked, "verdicts"))
         ranked = [(entry.model, texts[entry.model]) for entry in entries]
+        header = fusion_header(read, asked, "judge verdict")
         return await self.aggregate(
             ctx,
             rnd,
             lambda model: ranked_aggregator_messages(
-                model, self.aggregator, ctx.history, ctx.prompt, ranked, self.config.top_k
+                model,
+                self.aggregator,
+                ctx.history,
+                ctx.prompt,
+                ranked,
+                self.config.top_k,
+                header=header,
             ),
         )
 
@@ -88,8 +104,9 @@ class BlenderStrategy(RoundsStrategy):
 
     async def _max_wins(
         self, ctx: TurnContext, rnd: Round, labels: list[str], texts: dict[str, str]
-    ) -> list[RankEntry]:
-        """Judge every ordered pair not judged yet, all at once, then rank by MaxWins."""
+    ) -> tuple[list[RankEntry], list[Judgement]]:
+        """Judge every ordered pair not judged yet, all at once, then rank by MaxWins; returns
+        the ranking and the judgements it rests on."""
         pairs = ordered_pairs(labels)
         done = {(j.first, j.second) for j in rnd.judgements if settled(j)}
         async with asyncio.TaskGroup() as group:
@@ -99,11 +116,11 @@ class BlenderStrategy(RoundsStrategy):
         position = {pair: i for i, pair in enumerate(pairs)}
         rnd.judgements.sort(key=lambda j: position.get((j.first, j.second), len(pairs)))
         relevant = [j for j in rnd.judgements if (j.first, j.second) in position]
-        return max_wins(labels, relevant)
+        return max_wins(labels, relevant), relevant
 
     async def _bubble(
         self, ctx: TurnContext, rnd: Round, labels: list[str], texts: dict[str, str]
-    ) -> list[RankEntry]:
+    ) -> tuple[list[RankEntry], list[Judgement]]:
         """One bubble pass for the best; the rest follow by their record in that pass."""
 
         async def compare(first: str, second: str) -> Judgement:
@@ -115,10 +132,11 @@ class BlenderStrategy(RoundsStrategy):
         best, made = await bubble_best(labels, compare)
         entries = max_wins(labels, made)
         ordered = sorted(entries, key=lambda e: e.model != best)  # stable: the rest keep order
-        return [
+        ranked = [
             RankEntry(e.model, e.score, rank, e.wins, e.losses, e.tied)
             for rank, e in enumerate(ordered, start=1)
         ]
+        return ranked, made
 
     # Judging ---------------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ rankings are averaged (mean rank, 1 is best); the aggregator gets all answers be
 the scores and writes the round's aggregate.
 
 A reviewer that would see fewer than two answers is not asked. A review whose ranking can't be
-read counts for nothing. A reviewer's call is shown in its own model's slot with the role
+read counts for nothing; when none can be read the round is unranked (no `Round.ranking`), and
+the aggregator is told the answers are unranked rather than handed them as if ranked. A
+reviewer's call is shown in its own model's slot with the role
 'reviewer' and kept in `Round.reviews`.
 """
 
@@ -19,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from cltui.core.config import ModelSpec
 from cltui.core.engine.calls import Call, run_calls
 from cltui.core.engine.context import TurnContext
-from cltui.core.engine.prompts import ranked_aggregator_messages
+from cltui.core.engine.prompts import fusion_header, ranked_aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
 from cltui.core.events import RankingReady
@@ -60,15 +62,27 @@ class CouncilStrategy(RoundsStrategy):
             await self._review(ctx, rnd, shown, texts)
         rankings = read_rankings(rnd.reviews, shown)
         entries = mean_ranks(rankings, labels, self_vote=self.config.self_vote)
-        rnd.ranking = [entry.to_dict() for entry in entries]
-        ctx.emit(RankingReady(ctx.turn_index, rnd.index, [dict(e) for e in rnd.ranking]))
+        read, asked = (len(rankings), len(shown)) if shown else (None, None)
+        rnd.ranking_read, rnd.ranking_asked = read, asked
+        # Without a readable review there is no ranking: the answers stay in config order.
+        rnd.ranking = [entry.to_dict() for entry in entries] if rankings or not shown else []
+        ranking = [dict(e) for e in rnd.ranking]
+        ctx.emit(RankingReady(ctx.turn_index, rnd.index, ranking, read, asked, "reviews"))
         ranked = [(entry.model, texts[entry.model]) for entry in entries]
         note = ranking_note(entries) if rankings else ""
+        header = fusion_header(read, asked, "peer review")
         return await self.aggregate(
             ctx,
             rnd,
             lambda model: ranked_aggregator_messages(
-                model, self.aggregator, ctx.history, ctx.prompt, ranked, len(ranked), note
+                model,
+                self.aggregator,
+                ctx.history,
+                ctx.prompt,
+                ranked,
+                len(ranked),
+                note,
+                header=header,
             ),
         )
 

@@ -17,7 +17,7 @@ from functools import partial
 from cltui.core.config import AggregatorSpec, ConfigError, ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call, run_call, run_calls
 from cltui.core.engine.context import TurnContext, TurnFailed
-from cltui.core.engine.prompts import improvement_messages, proposer_messages
+from cltui.core.engine.prompts import answer_text, improvement_messages, proposer_messages
 from cltui.core.engine.strategies.base import Strategy, place_reply
 from cltui.core.events import AGGREGATOR_SLOT, RoundFinished, RoundStarted
 from cltui.core.messages import ChatMessage
@@ -94,7 +94,7 @@ class RoundsStrategy(Strategy):
             return None
         previous = ctx.turn.rounds[rnd.index - 1].aggregate
         assert previous is not None and previous.done, "rounds run in order"
-        return previous.content
+        return answer_text(previous)
 
     def proposer_call(self, ctx: TurnContext, rnd: Round, model: ModelSpec) -> Call:
         """The call a proposer makes in this round (at its current stage)."""
@@ -120,7 +120,11 @@ class RoundsStrategy(Strategy):
     async def aggregate(
         self, ctx: TurnContext, rnd: Round, messages_for: AggregatorMessages
     ) -> str:
-        """Make the round's aggregate; the fallback stands in when the aggregator fails."""
+        """Make the round's aggregate; the fallback stands in when the aggregator fails.
+
+        A failed attempt is kept in `Round.aggregate_attempts` (it may have cost something, and
+        the session must say the aggregator failed), so `Round.aggregate` is always the reply of
+        the model that wrote the answer."""
         if rnd.aggregate is not None and rnd.aggregate.done:
             return rnd.aggregate.content
         candidates = [self.aggregator.model]
@@ -128,6 +132,9 @@ class RoundsStrategy(Strategy):
             candidates.append(self.aggregator.fallback)
         failures: list[Reply] = []
         for model in candidates:
+            if rnd.aggregate is not None:  # failed, here or in an earlier run
+                rnd.aggregate_attempts.append(rnd.aggregate)
+                rnd.aggregate = None
             call = Call(AGGREGATOR_SLOT, model, "aggregator", tuple(messages_for(model)))
             reply = await run_call(ctx, rnd.index, call, partial(_set_aggregate, rnd))
             if reply.done:
@@ -137,8 +144,9 @@ class RoundsStrategy(Strategy):
 
 
 def ok_answers(replies: Sequence[Reply]) -> list[tuple[str, str]]:
-    """(label, text) of the replies with a usable answer, in their order."""
-    return [(r.model, r.content) for r in replies if r.done]
+    """(label, text) of the replies with a usable answer, in their order; a cut-off answer's
+    text says so at its end (`answer_text`)."""
+    return [(r.model, answer_text(r)) for r in replies if r.done]
 
 
 def _set_aggregate(rnd: Round, _call: Call, reply: Reply) -> None:
