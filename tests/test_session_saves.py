@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cltui.core import runner as runner_module
-from cltui.core.events import SessionSaved, SessionSaveFailed
+from cltui.core.events import AGGREGATOR_SLOT, SessionSaved, SessionSaveFailed
 from cltui.core.runner import ConsensusRunner
 from cltui.core.sessions import files
 from cltui.core.sessions.errors import SessionError
@@ -45,8 +45,8 @@ async def test_session_saved_arrives_after_the_event_that_caused_the_save(
         ("ReplyStarted", 0, "m/a"),
         ("ReplyFinished", 0, "m/a", "ok"),
         ("SessionSaved",),
-        ("ReplyStarted", 0, "aggregator"),
-        ("ReplyFinished", 0, "aggregator", "ok"),
+        ("ReplyStarted", 0, AGGREGATOR_SLOT),
+        ("ReplyFinished", 0, AGGREGATOR_SLOT, "ok"),
         ("SessionSaved",),
         ("RoundFinished", 0),
         ("SessionSaved",),

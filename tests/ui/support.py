@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,16 @@ def demo_models_config(
         for m in models
     ]
     return consensus_config(tables, aggregator={"model": "m/agg", "provider": "demo"}, **top)
+
+
+def with_label(config: ConsensusConfig, index: int, label: str) -> ConsensusConfig:
+    """The config with model `index` labelled `label`, set past the config reader.
+
+    The reader refuses control characters in names; a hostile name can still reach the screen
+    from elsewhere (an older session, a provider's answer), so the display is tested with one."""
+    models = list(config.models)
+    models[index] = replace(models[index], label=label)
+    return replace(config, models=tuple(models))
 
 
 def make_app(

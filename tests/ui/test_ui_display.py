@@ -17,7 +17,14 @@ from cltui.ui.render_load import RenderMode
 from cltui.ui.screens.session_picker import summary_prompt
 from cltui.ui.widgets.model_pane import ModelPane
 from tests.support.scripted import Gate, ScriptedBackend, Usage
-from tests.ui.support import demo_models_config, main_screen, make_app, settle, wait_until
+from tests.ui.support import (
+    demo_models_config,
+    main_screen,
+    make_app,
+    settle,
+    wait_until,
+    with_label,
+)
 
 TAGGED = '<response model="x">\nThe answer is 42.\n</response>\n\n<thinking>\nnot hidden\n\n'
 AFTER = "Text after the tags."
@@ -78,7 +85,7 @@ async def test_escape_sequences_in_model_text_and_names_show_as_symbols(tmp_path
     backend.on("m/a", "# Head\x1b[31m\n\n", hostile, "- item\x1bc\n", Gate(gate), "\r\nrest\r")
     backend.on("m/agg", "Merged.")
     name = "evil\x1b]0;pwned\x07name"
-    config = demo_models_config([{"id": "m/a", "label": name}], iterations=0)
+    config = with_label(demo_models_config(["m/a"], iterations=0), 0, name)
     app = make_app(config, backend, tmp_path, render="markdown")
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press(*"why", "enter")
@@ -158,7 +165,7 @@ async def test_a_hostile_model_name_shows_as_symbols_in_title_status_tabs_and_to
     backend = ScriptedBackend()
     backend.on("m/a", "Answer.")
     backend.on("m/agg", "Merged.")
-    config = demo_models_config([{"id": "m/a", "label": name}, "m/b"], iterations=0)
+    config = with_label(demo_models_config(["m/a", "m/b"], iterations=0), 0, name)
     app = make_app(config, backend, tmp_path)
     async with app.run_test(size=size, notifications=True) as pilot:
         screen = main_screen(app)
