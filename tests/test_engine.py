@@ -170,6 +170,32 @@ async def test_one_reason_shared_by_every_failed_model_is_said_once() -> None:
     )
 
 
+async def test_a_shared_reason_with_some_answers_does_not_say_all_failed() -> None:
+    backend, log = ScriptedBackend(), EventLog()
+    config = consensus_config(["m/a", "m/b", "m/c"], iterations=0, quorum=2)
+    backend.on("m/a", "Fine.")
+    for model in ("m/b", "m/c"):
+        backend.on(model, ProviderDownError("the model returned an empty answer"))
+    await engine_with(config, backend, log).run_turn("Q")
+
+    assert log.finished().error == (
+        "only 1 of 3 models answered (need 2): "
+        "the other 2 failed with: the model returned an empty answer"
+    )
+
+
+async def test_a_reason_that_names_its_model_is_not_prefixed_again() -> None:
+    backend, log = ScriptedBackend(), EventLog()
+    config = consensus_config(["m/a", "m/b"], iterations=0, quorum=2)
+    backend.on("m/a", "Fine.")
+    backend.on("m/b", ProviderDownError("m/b: could not connect to http://127.0.0.1:9/v1"))
+    await engine_with(config, backend, log).run_turn("Q")
+
+    assert log.finished().error == (
+        "only 1 of 2 models answered (need 2): m/b: could not connect to http://127.0.0.1:9/v1"
+    )
+
+
 async def test_failed_improvement_round_keeps_the_last_good_aggregate_as_final() -> None:
     backend, log = ScriptedBackend(), EventLog()
     for model in ("m/a", "m/b"):

@@ -90,6 +90,12 @@ def place_reply(rnd: Round, reply: Reply, order: Sequence[str]) -> None:
     rnd.replies.append(reply)
 
 
+def _named_failure(reply: Reply) -> str:
+    """`model: reason`, without naming the model twice (provider errors start with it)."""
+    reason = reply.error or reply.status
+    return reason if reason.startswith(f"{reply.model}:") else f"{reply.model}: {reason}"
+
+
 def check_quorum(config: ConsensusConfig, rnd: Round, models: Sequence[ModelSpec]) -> None:
     """Raise `TurnFailed` when fewer proposers answered than the quorum needs."""
     answered = sum(1 for r in rnd.replies if r.done)
@@ -98,9 +104,10 @@ def check_quorum(config: ConsensusConfig, rnd: Round, models: Sequence[ModelSpec
     failed = [r for r in rnd.replies if not r.done]
     reasons = {r.error or r.status for r in failed}
     if len(failed) > 1 and len(reasons) == 1:  # e.g. a missing key: say it once
-        shown = f"all failed with: {reasons.pop()}"
+        who = "all" if not answered else f"the other {len(failed)}"
+        shown = f"{who} failed with: {reasons.pop()}"
     else:
-        failures = [f"{r.model}: {r.error or r.status}" for r in failed]
+        failures = [_named_failure(r) for r in failed]
         shown = "; ".join(failures[:3])
         if len(failures) > 3:
             shown += f"; and {len(failures) - 3} more"
