@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from cltui.core.costs import session_totals, turn_totals
 from cltui.core.events import (
+    AGGREGATOR_SLOT,
     CreditsChanged,
     JudgementMade,
     RankingReady,
@@ -160,6 +161,8 @@ class EventRouter:
         if isinstance(event, ReplyDelta):
             self._set_slot_state(event.slot, "streaming")
         elif isinstance(event, ReplyStarted):
+            if pane.aggregator:
+                self._name_aggregator(event.model)
             self._set_slot_state(event.slot, "waiting")
         elif isinstance(event, ReplyRetrying):
             self._set_slot_state(event.slot, "retrying")
@@ -177,6 +180,20 @@ class EventRouter:
             return aggregate_note(round_index, started.total_rounds if started else 1)
         stage = started.stage if started is not None else ""
         return stage if stage.startswith("layer") else ""
+
+    def _name_aggregator(self, model: str) -> None:
+        """The status bar names the aggregator by the model writing now: when the fallback
+        stands in, the failed primary's name must not claim its answer."""
+        layout, status = self.pane_layout, self.screen.status
+        old = layout.status_names[AGGREGATOR_SLOT]
+        proposers = {name for slot, name in layout.status_names.items() if slot != AGGREGATOR_SLOT}
+        new = f"Σ {model}" if model in proposers else model
+        if new == old:
+            return
+        layout.status_names[AGGREGATOR_SLOT] = new
+        status.update_info(
+            slots={(new if k == old else k): v for k, v in status.info.slots.items()}
+        )
 
     def _set_slot_state(self, slot: str, state: str) -> None:
         """A pane's state in the status bar and its tab. Runs per token, so it only touches the

@@ -36,6 +36,8 @@ async def test_the_fallback_aggregators_pane_is_titled_with_the_fallback(tmp_pat
         title = str(pane.border_title or "")
         assert pane.text == "Fallback merged it."
         assert "m/fb" in title and "m/agg" not in title
+        status = screen.status.info.slots
+        assert status.get("m/fb") == "done" and "m/agg" not in status
         rnd = app.runner.session.turns[0].rounds[0]
         assert rnd.aggregate is not None and rnd.aggregate.model == "m/fb"
         assert [(r.model, r.status) for r in rnd.aggregate_attempts] == [("m/agg", "error")]
