@@ -91,6 +91,19 @@ def test_follow_up_on_a_resumed_session_keeps_the_history(isolated_environment: 
     assert [t["prompt"] for t in doc["turns"]] == ["first question", "and a follow-up"]
 
 
+def test_resuming_a_finished_session_without_a_prompt_claims_no_save(
+    isolated_environment: Path,
+) -> None:
+    assert run_cli("run", "--demo", "--prompt", "first question").returncode == 0
+    path = only_session(isolated_environment / "sessions")
+    before = path.read_bytes()
+    result = run_cli("run", "--demo", "--resume", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "nothing to resume" in result.stderr
+    assert "saved:" not in result.stderr
+    assert path.read_bytes() == before
+
+
 def test_against_an_openai_compatible_base_url(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(

@@ -82,6 +82,8 @@ class ConsensusRunner:
         self.path: Path | None = None
         self.recorder: SessionRecorder | None = None
         self.last_save_error: str | None = None
+        self.saves = 0
+        """Writes of the session file that worked in this process (0: the file is untouched)."""
         self.lock: SessionLock | None = None
         self.read_only = ""
         """Why this session may only be viewed (another process writes it); empty otherwise."""
@@ -129,6 +131,7 @@ class ConsensusRunner:
 
     def _saved(self, path: Path) -> None:
         self.last_save_error = None
+        self.saves += 1
         self._emit(SessionSaved(str(path)))
 
     def _save_failed(self, message: str) -> None:
