@@ -772,8 +772,11 @@ async def test_keyless_provider_sends_no_authorization(
 
 
 async def test_missing_key_is_reported_before_any_request(
-    server: ScriptedServer, make_client: Callable[..., OpenAIClient]
+    server: ScriptedServer,
+    make_client: Callable[..., OpenAIClient],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("OPENROUTER_BASE_URL", server.base_url)  # the server stands in for it
     client = make_client(key=None)
     with pytest.raises(MissingKeyError) as caught:
         await collect(client)

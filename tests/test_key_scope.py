@@ -153,3 +153,30 @@ def test_credentials_in_a_url_are_refused_and_never_printed(tmp_path: Path) -> N
         assert "alice" not in result.stdout + result.stderr
     assert requests == []
     assert not list(tmp_path.glob("s/*.toml"))
+
+
+def test_a_session_file_pointing_openrouter_elsewhere_never_gets_the_key(
+    config: Path, tmp_path: Path
+) -> None:
+    """Session files can come from anyone, and hold the provider's base URL: one that points the
+    openrouter provider at another host is refused before any request; the key goes to such a
+    host only while OPENROUTER_BASE_URL in the user's own environment names it."""
+    session = tmp_path / "shared.toml"
+    proxy = {"OPENROUTER_API_KEY": OPENROUTER_KEY}
+    with BackgroundServer(FakeOpenAI()) as server:
+        proxy["OPENROUTER_BASE_URL"] = server.base_url
+        first = cltui("run", str(config), "--prompt", "q", "--save", str(session), env=proxy)
+        assert first.returncode == 0, first.stderr
+        assert server.base_url in session.read_text(encoding="utf-8")
+        server.requests.clear()
+        refused = cltui("run", "--resume", str(session), "--prompt", "more",
+                        env={"OPENROUTER_API_KEY": OPENROUTER_KEY})  # fmt: skip
+        sent = list(server.requests)
+        allowed = cltui("run", "--resume", str(session), "--prompt", "more", env=proxy)
+        after = list(server.requests)
+    assert refused.returncode == 2, refused.stderr
+    assert "sent only to OpenRouter" in refused.stderr and OPENROUTER_KEY not in refused.stderr
+    assert sent == []
+    assert allowed.returncode == 0, allowed.stderr
+    chats = [r for r in after if r.path.endswith("/chat/completions")]
+    assert chats and all(r.headers["authorization"] == f"Bearer {OPENROUTER_KEY}" for r in chats)

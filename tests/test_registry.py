@@ -64,14 +64,14 @@ async def test_backend_streams_through_its_provider(server: ScriptedServer) -> N
 
 
 async def test_key_from_environment(server: ScriptedServer) -> None:
-    environ = {"OPENROUTER_API_KEY": ENV_KEY}
+    environ = {"OPENROUTER_API_KEY": ENV_KEY, "OPENROUTER_BASE_URL": server.base_url}
     async with ProviderRegistry(providers_for(server), environ=environ) as registry:
         await registry.client("openrouter").chat(question())
     assert server.requests[0].headers["authorization"] == f"Bearer {ENV_KEY}"
 
 
 async def test_key_from_settings_wins_and_is_named_in_errors(server: ScriptedServer) -> None:
-    environ = {"OPENROUTER_API_KEY": ENV_KEY}
+    environ = {"OPENROUTER_API_KEY": ENV_KEY, "OPENROUTER_BASE_URL": server.base_url}
     api_keys = {"openrouter": FILE_KEY}
     server.enqueue("/chat/completions", Reply.error(401, "User not found."))
     async with ProviderRegistry(
@@ -82,6 +82,25 @@ async def test_key_from_settings_wins_and_is_named_in_errors(server: ScriptedSer
     assert server.requests[0].headers["authorization"] == f"Bearer {FILE_KEY}"
     assert "api_key under [providers.openrouter]" in str(caught.value)
     assert FILE_KEY not in str(caught.value)
+
+
+async def test_the_openrouter_key_is_withheld_from_a_file_that_points_openrouter_elsewhere(
+    server: ScriptedServer,
+) -> None:
+    """A config or session file may re-point the openrouter provider (or name its key variable
+    for another provider): without OPENROUTER_BASE_URL naming that host, no key goes there."""
+    environ = {"OPENROUTER_API_KEY": ENV_KEY}
+    elsewhere = {
+        **providers_for(server),
+        "local": ProviderSpec("local", server.base_url, "OPENROUTER_API_KEY"),
+    }
+    async with ProviderRegistry(elsewhere, api_keys={"openrouter": FILE_KEY},
+                                environ=environ) as registry:  # fmt: skip
+        for name in ("openrouter", "local"):
+            with pytest.raises(MissingKeyError) as caught:
+                await registry.client(name).chat(question())
+            assert "sent only to OpenRouter" in str(caught.value)
+    assert server.requests == []
 
 
 async def test_missing_key_raises_at_call_time(server: ScriptedServer) -> None:

@@ -24,15 +24,12 @@ from cltui.core.config import (
 from cltui.core.config.urls import base_url_problem
 from cltui.core.paths import user_settings_file
 from cltui.core.providers.base import ChatBackend
-from cltui.core.providers.keys import resolve_key, settings_key_applies
+from cltui.core.providers.keys import BASE_URL_ENV, resolve_key, settings_key_applies
 
 if TYPE_CHECKING:
     import httpx
 
     from cltui.core.providers.client import OpenAIClient
-
-BASE_URL_ENV = "OPENROUTER_BASE_URL"
-
 
 class ProviderRegistry:
     """Lazily created, reused clients for the providers of a config."""
