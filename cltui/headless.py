@@ -224,7 +224,7 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
             f"{format_tokens(totals.tokens, totals.tokens_estimated)} tokens"
             f" · {format_total_cost(totals)} (session {format_total_cost(whole)})\n"
         )
-    if runner.path is not None and not unsaved and runner.saves:
+    if runner.path is not None and not unsaved and runner.recorder and runner.recorder.saves:
         sys.stderr.write(f"saved: {runner.path}\n")
         if turn is not None and turn.status != "complete":
             sys.stderr.write(

@@ -97,6 +97,38 @@ async def test_a_save_that_fails_is_told_at_once_and_retried_after_every_reply(
     assert [p.name for p in folder.iterdir()] == [runner.path.name]  # no temp or lock left
 
 
+async def test_a_full_disk_while_taking_the_lock_is_reported_and_leaves_no_lock_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock file's pid is the first write a new session makes: a full disk there is a failed
+    save like any other, and the next save takes the lock afresh (not 'open in another
+    process', which would be this one)."""
+    from cltui.core.sessions import lock as lock_module
+
+    real_write = lock_module.os.write
+    failures_left = [1]
+
+    def disk_full_once(fd: int, data: bytes) -> int:
+        if failures_left[0]:
+            failures_left[0] -= 1
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(lock_module.os, "write", disk_full_once)
+    folder = tmp_path / "sessions"
+    runner, log = scripted_runner(folder)
+    await runner.engine.run_turn("Q")
+    await runner.aclose()
+
+    failures = log.of_type(SessionSaveFailed)
+    assert len(failures) == 1 and os.strerror(errno.ENOSPC) in failures[0].reason
+    assert "another process" not in failures[0].reason
+    assert log.sequence()[:2] == [("TurnStarted", 0), ("SessionSaveFailed",)]
+    assert isinstance(log.events[-1], SessionSaved) and runner.last_save_error is None
+    runner.release()
+    assert [p.name for p in folder.iterdir()] == [runner.path.name]  # type: ignore[union-attr]
+
+
 async def test_a_folder_replaced_by_a_file_mid_run_is_reported_until_saved_elsewhere(
     tmp_path: Path,
 ) -> None:

@@ -82,8 +82,6 @@ class ConsensusRunner:
         self.path: Path | None = None
         self.recorder: SessionRecorder | None = None
         self.last_save_error: str | None = None
-        self.saves = 0
-        """Writes of the session file that worked in this process (0: the file is untouched)."""
         self.lock: SessionLock | None = None
         self.read_only = ""
         """Why this session may only be viewed (another process writes it); empty otherwise."""
@@ -119,8 +117,9 @@ class ConsensusRunner:
         if self.recorder is not None and not self.read_only:
             try:
                 self.recorder(event)
-            except Exception:  # a bug in saving must not stop the run; it is logged
+            except Exception as error:  # a bug in saving must not stop the run, nor hide
                 log.exception("the session recorder failed")
+                self._save_failed(f"{self.path}: cannot save: {error}")
 
     def _emit(self, event: Event) -> None:
         for sink in self._sinks:
@@ -131,7 +130,6 @@ class ConsensusRunner:
 
     def _saved(self, path: Path) -> None:
         self.last_save_error = None
-        self.saves += 1
         self._emit(SessionSaved(str(path)))
 
     def _save_failed(self, message: str) -> None:

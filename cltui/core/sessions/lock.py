@@ -129,8 +129,15 @@ class SessionLock:
             os.close(fd)  # released and removed meanwhile: lock the file that is there now
         else:  # pragma: no cover - 20 races in a row
             raise SessionError.at(source, "", "cannot take the session lock; try again")
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        except OSError as error:  # disk full: give the lock up whole, never half-held
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+            os.close(fd)
+            reason = error.strerror or str(error)
+            raise SessionError.at(source, "", f"cannot save here: {reason}") from None
         self._fd = fd
         _HELD[self._key] = [fd, 1]
 

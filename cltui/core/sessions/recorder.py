@@ -69,8 +69,10 @@ class SessionRecorder:
                 remove_stale_temp_files(self.path)
                 self._swept = self.path
             write_session(self.session, self.path, self._renderer)
-        except SessionError as error:
-            self.last_error = str(error)
+        except (SessionError, OSError) as error:
+            self.last_error = str(error) if isinstance(error, SessionError) else (
+                f"{self.path}: cannot save: {error.strerror or error}"
+            )
             if self.on_error is not None:
                 self.on_error(self.last_error)
             return False
