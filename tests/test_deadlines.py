@@ -131,6 +131,22 @@ async def test_tokens_trickling_for_ever_end_at_total_timeout_keeping_the_text(
     assert caught.value.partial_text.startswith("word word ")
 
 
+async def test_waiting_for_a_concurrency_slot_does_not_count_against_total_timeout(
+    server: ScriptedServer, make_client: Callable[..., OpenAIClient]
+) -> None:
+    """The provider's `max_concurrency` queue is cltui's own: a call behind it has not been
+    sent, so its deadline starts when it gets a slot (two 0.7 s replies, one slot, 1 s each)."""
+    client = make_client(max_concurrency=1, total_timeout=1.0, idle_timeout=5.0)
+    for _ in range(2):
+        server.enqueue(
+            CHAT, Reply.sse(Pause(0.7), chat_chunk("done"), chat_chunk("", finish_reason="stop"),
+                            DONE)  # fmt: skip
+        )
+    texts = await asyncio.gather(collect(client), collect(client))
+    assert texts == ["done", "done"]
+    assert len(server.requests) == 2
+
+
 async def test_a_slow_but_finished_reply_within_the_deadlines_is_whole(
     server: ScriptedServer, make_client: Callable[..., OpenAIClient]
 ) -> None:

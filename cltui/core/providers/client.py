@@ -221,7 +221,7 @@ class OpenAIClient:
         while True:
             progress = StreamProgress(deadline=deadline)
             try:
-                async with self.limits.slot(model, on_wait):
+                async with self.limits.slot(model, on_wait, deadline.queued):
                     async for chunk in self._stream_attempt(path, body, model, progress):
                         yield chunk
                 return
@@ -290,7 +290,7 @@ class OpenAIClient:
         async def admitted() -> Any:
             if not admission:
                 return await once()
-            async with self.limits.slot(model or "", on_wait):
+            async with self.limits.slot(model or "", on_wait, deadline.queued):
                 return await once()
 
         limit: Limit = "total" if admission else "first_token"

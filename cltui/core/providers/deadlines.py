@@ -4,7 +4,9 @@ The idle timer alone cannot end a call whose server keeps sending `: OPENROUTER 
 comments and never a token: each comment restarts it. So every call also has a deadline for its
 first token (counted from its first request, so a wait for the free-model limiter does not eat
 it) and one for the whole call (counted from the moment it was asked for, retries, `Retry-After`
-waits and limiter waits included). Every read waits at most until the nearest of the three.
+waits and free-model limiter waits included, but not the wait for a slot under the provider's
+own `max_concurrency`, which is cltui's queue rather than the call's time). Every read waits at
+most until the nearest of the three.
 """
 
 from __future__ import annotations
@@ -29,8 +31,21 @@ class CallDeadline:
     first_token_by: float | None = field(init=False, default=None)
     """Set when the first request is sent; None before."""
 
+    queued_since: float | None = field(init=False, default=None)
+
     def __post_init__(self) -> None:
         self.started_at = self.clock()
+
+    def queued(self, waiting: bool) -> None:
+        """Bracket a wait in cltui's own concurrency queue: that time is not the call's, so the
+        whole-call deadline moves on by it (a big round behind a cap of 4 must not time out
+        calls that have not been sent yet)."""
+        now = self.clock()
+        if waiting:
+            self.queued_since = now
+        elif self.queued_since is not None:
+            self.started_at += now - self.queued_since
+            self.queued_since = None
 
     @property
     def total_by(self) -> float:

@@ -70,15 +70,26 @@ class ProviderLimits:
 
     @asynccontextmanager
     async def slot(
-        self, model: str, on_wait: Callable[[float], None] | None = None
+        self,
+        model: str,
+        on_wait: Callable[[float], None] | None = None,
+        on_queue: Callable[[bool], None] | None = None,
     ) -> AsyncIterator[None]:
         """Wait for a free concurrency slot (and a `:free` start when the model is free).
 
         `on_wait(seconds)` is told before each wait for the free-model window, so the caller can
-        say why the call is held and for how long (it may raise to give up instead)."""
+        say why the call is held and for how long (it may raise to give up instead).
+        `on_queue(True)` / `on_queue(False)` bracket each wait for a concurrency slot: that
+        queue is cltui's own cap, so a call's deadline does not count it."""
         free = is_free_model(model)
         while True:
-            await self._semaphore.acquire()
+            if on_queue is not None:
+                on_queue(True)
+            try:
+                await self._semaphore.acquire()
+            finally:
+                if on_queue is not None:
+                    on_queue(False)
             if not free:
                 break
             wait = self._free.reserve()
