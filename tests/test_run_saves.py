@@ -84,13 +84,19 @@ def test_save_never_overwrites_a_file_that_is_not_a_session(tmp_path: Path) -> N
     assert config.read_bytes() == before
 
 
-def test_save_may_replace_an_earlier_session(tmp_path: Path) -> None:
+def test_save_never_replaces_another_session(tmp_path: Path) -> None:
     target = tmp_path / "out.toml"
     assert run_cli("run", "--demo", "--prompt", "first", "--save", str(target)).returncode == 0
+    before = target.read_bytes()
     result = run_cli("run", "--demo", "--prompt", "second", "--save", str(target))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr
+    assert "holds another session ('first'); not overwritten" in result.stderr
+    assert f"--resume {target}" in result.stderr
+    assert target.read_bytes() == before
+    resumed = run_cli("run", "--demo", "--resume", str(target), "--prompt", "second")
+    assert resumed.returncode == 0, resumed.stderr
     doc = tomllib.loads(target.read_text(encoding="utf-8"))
-    assert [t["prompt"] for t in doc["turns"]] == ["second"]
+    assert [t["prompt"] for t in doc["turns"]] == ["first", "second"]
 
 
 def test_a_disk_full_run_exits_3_and_never_claims_a_save(tmp_path: Path) -> None:

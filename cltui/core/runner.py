@@ -148,7 +148,7 @@ class ConsensusRunner:
         `cltui run` before any paid call."""
         if self.path is None or (self.lock is not None and self.lock.held):
             return
-        check_save_target(self.path)
+        check_save_target(self.path, self.session.id)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -21,6 +21,7 @@ from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.from_data import session_from_dict
 from cltui.core.sessions.safe_text import encode_utf8
 from cltui.core.sessions.toml_text import TomlRenderer
+from cltui.core.text import display_line
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, new_file_mode: int = 0o600) -> None:
@@ -114,20 +115,27 @@ def is_shipped_example(path: Path) -> bool:
 
 def is_session_file(path: Path) -> bool:
     """Whether the file holds a cltui session (a TOML table with the session's own keys)."""
+    return _session_header(path) is not None
+
+
+def _session_header(path: Path) -> dict[str, object] | None:
+    """The top-level table of a session file; None when the file is not a session."""
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
-    return "schema_version" in data and "id" in data and "config" in data
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return None
+    if "schema_version" in data and "id" in data and "config" in data:
+        return data
+    return None
 
 
-def check_save_target(path: Path) -> None:
+def check_save_target(path: Path, session_id: str | None = None) -> None:
     """Raise `SessionError` when a session cannot be saved at `path`, before anything is spent.
 
     Checked: the path is not a folder; no part of its folder is a regular file; the folder (or
     the nearest one that exists, when it is still to be made) takes new files; and an existing
-    file there is a cltui session (or empty), never a config or anything else the user would
-    lose."""
+    file there is this session (`session_id`) or empty, never another session, a config or
+    anything else the user would lose."""
     path = Path(path)
     source = str(path)
     if path.is_dir():
@@ -153,10 +161,19 @@ def check_save_target(path: Path) -> None:
             os.unlink(probe)
     elif not os.access(existing, os.W_OK | os.X_OK):
         raise SessionError.at(source, "", f"cannot create {folder}: {existing} is not writable")
-    if path.is_file() and path.stat().st_size > 0 and not is_session_file(path):
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    header = _session_header(path)
+    if header is None:
         raise SessionError.at(
             source, "", "exists and is not a cltui session; not overwritten: choose another file"
         )
+    if session_id is not None and header.get("id") != session_id:
+        title = display_line(str(header.get("title") or ""))[:60] or "untitled"
+        raise SessionError.at(
+            source, "", f"holds another session ('{title}'); not overwritten: continue it with "
+            f"--resume {path}, or choose another file",
+        )  # fmt: skip
 
 
 def save_session(session: Session, path: str | os.PathLike[str]) -> None:
