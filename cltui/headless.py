@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from cltui.commands.common import for_people, one_line
-from cltui.core.config import ConfigError
+from cltui.core.config import ConfigError, ProviderSpec, load_config
 from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.config_choice import choose_config
 from cltui.core.costs import format_tokens, format_total_cost, session_totals, turn_totals
@@ -81,6 +81,13 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def _given_providers(args: argparse.Namespace) -> dict[str, ProviderSpec] | None:
+    """The provider tables of a CONFIG given with --resume: the user's own word on where their
+    keys may go, replacing the session file's tables of the same name (`sessions.seal`)."""
+    path = getattr(args, "config", None)
+    return dict(load_config(path).providers) if path else None
+
+
 def _build_runner(args: argparse.Namespace, settings: UserSettings) -> ConsensusRunner:
     api_keys = settings.api_keys
     directory = sessions_dir(getattr(args, "sessions_dir", None))
@@ -96,6 +103,7 @@ def _build_runner(args: argparse.Namespace, settings: UserSettings) -> Consensus
             environ=os.environ,
             view_if_locked=bool(getattr(args, "dry_run", False)),  # a dry run writes nothing
             api_key_env=getattr(args, "api_key_env", None),
+            own_providers=_given_providers(args),
         )
         strategy = getattr(args, "strategy", None)
         if strategy and strategy != runner.config.strategy:

@@ -18,6 +18,7 @@ from cltui.core.config import (
     ConfigError,
     ConsensusConfig,
     ModelSpec,
+    ProviderSpec,
     parse_config,
 )
 from cltui.core.costs import PriceBook
@@ -40,6 +41,7 @@ from cltui.core.sessions.files import (
 )
 from cltui.core.sessions.lock import SessionLock, SessionLocked
 from cltui.core.sessions.recorder import SessionRecorder
+from cltui.core.sessions.seal import seal_matches, seal_providers, withhold_keys
 from cltui.core.sessions.toml_text import TomlRenderer
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ class ConsensusRunner:
             prices=self.prices,
         )
         self.session: Session = self.engine.session
+        if session is None and save:  # a new session, from the user's own config: seal it
+            self.session.providers_seal = seal_providers(self.session.config)
         self.path: Path | None = None
         self.recorder: SessionRecorder | None = None
         self.last_save_error: str | None = None
@@ -327,13 +331,18 @@ class ConsensusRunner:
         environ: Mapping[str, str] | None = None,
         view_if_locked: bool = False,
         api_key_env: str | None = None,
+        own_providers: Mapping[str, ProviderSpec] | None = None,
     ) -> ConsensusRunner:
         """Reopen a saved session with the config it was made with. Raises SessionError.
 
         The session's lock is taken at once: when another process holds it this raises
         `SessionLocked`, or with `view_if_locked` opens it for viewing only (`read_only`).
         A shipped example (`example-*.toml`) is never rewritten: it continues in a copy with a
-        new id in the sessions folder (`copied_from` names the example)."""
+        new id in the sessions folder (`copied_from` names the example).
+
+        Keys follow `sessions.seal`: the session's providers get the user's keys only when this
+        user's cltui wrote them; `own_providers` (from a config the user gives) replace the
+        session's tables of the same name and are trusted."""
         from cltui.core.providers.registry import apply_base_url_override
 
         session = load_session(path)
@@ -344,6 +353,10 @@ class ConsensusRunner:
             config = parse_config(session.config, source=f"{path} [config]")
         except ConfigError as error:
             raise SessionError(str(error)) from None
+        if own_providers:
+            config = replace(config, providers={**config.providers, **own_providers})
+        if not seal_matches(session.config, session.providers_seal):
+            config = withhold_keys(config, path, trusted=own_providers or {})
         if demo:
             config = config.with_demo_models()
         config = apply_base_url_override(config, base_url, environ or {}, api_key_env)

@@ -162,6 +162,9 @@ class Session:
     updated_at: str = field(default_factory=now_iso)
     status: SessionStatus = "running"
     turns: list[Turn] = field(default_factory=list)
+    providers_seal: str = ""
+    """This user's seal of `config`'s provider tables (`sessions.seal`): which endpoints may
+    get the user's keys when the file is reopened."""
 
     def replies(self) -> list[Reply]:
         """Every call of the session: proposals, reviews and aggregates."""

@@ -70,6 +70,9 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     except ConfigError as error:
         raise LaunchError(str(error)) from None
 
+    # A CONFIG given with --resume is the user's own word on its endpoints (`sessions.seal`).
+    given_providers = dict(config.providers) if getattr(args, "config", None) else None
+
     def new_runner() -> Runner:
         return ConsensusRunner(config, sessions_dir=sessions, api_keys=settings.api_keys)
 
@@ -77,7 +80,7 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
         return ConsensusRunner.open(
             path, demo=demo, sessions_dir=sessions, api_keys=settings.api_keys,
             base_url=base_url, environ=os.environ, view_if_locked=True,
-            api_key_env=api_key_env,
+            api_key_env=api_key_env, own_providers=given_providers,
         )  # fmt: skip
 
     def key_notice(config: ConsensusConfig) -> str | None:

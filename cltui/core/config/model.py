@@ -77,6 +77,9 @@ class ProviderSpec:
     """Seconds for a whole call, retries and their waits included; keep-alives do not count."""
     max_retries: int = 4
     """Extra attempts after a retryable failure (429, 408, 5xx, connection errors)."""
+    keys_withheld: str = ""
+    """Why no key may be sent to this endpoint (a session file from elsewhere defines it: see
+    `sessions.seal`); empty when keys go as configured. Never read from or written to a file."""
 
     def to_dict(self) -> dict[str, Any]:
         """A TOML-ready table with no key material in it."""
@@ -233,7 +236,7 @@ class ConsensusConfig:
     def with_base_url(self, base_url: str, provider: str = DEFAULT_PROVIDER) -> ConsensusConfig:
         """The same config with one provider pointed at another OpenAI-compatible endpoint."""
         current = self.providers.get(provider, BUILTIN_PROVIDERS[DEFAULT_PROVIDER])
-        updated = replace(current, base_url=base_url.rstrip("/"))
+        updated = replace(current, base_url=base_url.rstrip("/"), keys_withheld="")  # yours
         return replace(self, providers={**self.providers, provider: updated})
 
     def to_dict(self) -> dict[str, Any]:

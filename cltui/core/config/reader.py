@@ -52,7 +52,7 @@ CALL_OWNED_PARAMS = {"model", "messages", "prompt", "stream"}
 call answered as a whole, another model, another conversation)."""
 AGGREGATOR_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model", "context", "prompt", "fallback"}
 JUDGE_KEYS = (MODEL_KEYS - {"id", "count"}) | {"model"}
-PROVIDER_KEYS = {f.name for f in fields(ProviderSpec)} - {"name"}  # every setting, no key
+PROVIDER_KEYS = {f.name for f in fields(ProviderSpec)} - {"name", "keys_withheld"}
 
 
 class Reader:

@@ -24,7 +24,7 @@ def resolve_key(
     """The key for a provider: the user settings' api_key first, then its environment variable.
 
     None for the OpenRouter key on its way to another host (`openrouter_key_withheld`)."""
-    if openrouter_key_withheld(provider, environ):
+    if provider.keys_withheld or openrouter_key_withheld(provider, environ):
         return None
     if settings_key_applies(provider) and api_keys.get(provider.name):
         return api_keys[provider.name]
@@ -71,6 +71,8 @@ def missing_key_message(
     provider: ProviderSpec, environ: Mapping[str, str] | None = None
 ) -> str:
     """What to do when a provider that needs a key has none."""
+    if provider.keys_withheld:
+        return provider.keys_withheld
     if openrouter_key_withheld(provider, os.environ if environ is None else environ):
         host = _host(provider.base_url)[0] or provider.base_url
         return (

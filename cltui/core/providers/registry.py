@@ -137,6 +137,7 @@ def apply_base_url_override(
         return config.with_base_url(url, DEFAULT_PROVIDER)
     current = config.providers.get(DEFAULT_PROVIDER, BUILTIN_PROVIDERS[DEFAULT_PROVIDER])
     ad_hoc = replace(
-        current, base_url=url.rstrip("/"), kind="openai", api_key_env=api_key_env or None
+        current, base_url=url.rstrip("/"), kind="openai", api_key_env=api_key_env or None,
+        keys_withheld="",
     )
     return replace(config, providers={**config.providers, DEFAULT_PROVIDER: ad_hoc})

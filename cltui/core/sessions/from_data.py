@@ -206,4 +206,5 @@ def session_from_dict(data: Mapping[str, Any], source: str) -> Session:
         updated_at=r.string(data, "updated_at", "", ""),
         status=r.choice(data, "status", "", SESSION_STATUSES),
         turns=[_turn_from_dict(r, t, k) for t, k in r.tables(data, "turns", "")],
+        providers_seal=r.string(data, "providers_seal", "", ""),
     )

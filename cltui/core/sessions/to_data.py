@@ -116,7 +116,7 @@ def header_to_dict(session: Session) -> dict[str, Any]:
         "updated_at": session.updated_at,
         "status": session.status,
         "config": _without_none(session.config),
-    }
+    } | ({"providers_seal": session.providers_seal} if session.providers_seal else {})
 
 
 def session_to_dict(session: Session) -> dict[str, Any]:
