@@ -194,3 +194,15 @@ def test_bad_base_url_names_its_source(
     with pytest.raises(ConfigError) as caught:
         apply_base_url_override(default_config(), flag, environ)
     assert str(caught.value).startswith(source) and "http://" in str(caught.value)
+
+
+def test_the_openrouter_key_never_goes_to_openrouter_in_clear_text() -> None:
+    from cltui.core.providers.keys import resolve_key
+
+    environ = {"OPENROUTER_API_KEY": ENV_KEY}
+    secure = ProviderSpec("openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
+                          kind="openrouter")  # fmt: skip
+    assert resolve_key(secure, {}, environ) == ENV_KEY
+    clear = ProviderSpec("openrouter", "http://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
+                         kind="openrouter")  # fmt: skip
+    assert resolve_key(clear, {}, environ) is None

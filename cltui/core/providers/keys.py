@@ -33,12 +33,13 @@ def resolve_key(
     return None
 
 
-def _host(url: str) -> tuple[str, int | None]:
+def _host(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: the OpenRouter key must not go to the right host in clear text."""
     try:
         parts = urlsplit(url.strip())
-        return (parts.hostname or "").lower(), parts.port
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
     except ValueError:
-        return "", None
+        return "", "", None
 
 
 def openrouter_key_withheld(provider: ProviderSpec, environ: Mapping[str, str]) -> bool:
@@ -74,7 +75,7 @@ def missing_key_message(
     if provider.keys_withheld:
         return provider.keys_withheld
     if openrouter_key_withheld(provider, os.environ if environ is None else environ):
-        host = _host(provider.base_url)[0] or provider.base_url
+        host = _host(provider.base_url)[1] or provider.base_url
         return (
             f"the OpenRouter key is sent only to OpenRouter (or to {BASE_URL_ENV}), not to "
             f"{host} (provider '{provider.name}'): give that endpoint its own key variable "
