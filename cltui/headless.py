@@ -56,11 +56,11 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if not prompt and not resume_ref:
         prompt = runner.config.question  # a seed input.json asks its own question
+    if getattr(args, "dry_run", False):  # the cost of a turn needs no question, only its size
+        return asyncio.run(_dry_run(runner, prompt or ""))
     if not prompt and not resume_ref:
         _error("run needs --prompt TEXT (or --resume SESSION to finish a saved session)")
         return EXIT_USAGE
-    if getattr(args, "dry_run", False):
-        return asyncio.run(_dry_run(runner, prompt or ""))
     missing = find_missing_key(runner.config, settings.api_keys, os.environ)
     if missing:
         _error(missing)
@@ -145,7 +145,7 @@ async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
         out.write(f"judge: {one_line(config.judge.name)} ({config.ranking})\n")
     out.write(f"rounds: {config.rounds}\n")
     out.write(f"calls per round: {plan.describe_round()}\n")
-    worst = f" (up to {plan.worst_case} with re-asks)" if plan.worst_case > plan.total else ""
+    worst = f" (up to {plan.worst_case} in the worst case)" if plan.worst_case > plan.total else ""
     out.write(f"calls: {plan.total}{worst}\n")
     out.write(f"estimate: {format_preview(preview)}\n")
     return EXIT_OK

@@ -67,7 +67,8 @@ def test_dry_run_counts_the_calls_a_real_demo_run_makes(
     planned, text = dry_run_calls("--strategy", strategy)
     assert f"strategy: {strategy}" in text
     assert f"calls per round: {per_round}" in text
-    assert re.search(r"^estimate: \d+ calls( \(up to \d+ with re-asks\))? · ", text, re.MULTILINE)
+    worst = r"( \(up to \d+ in the worst case\))?"
+    assert re.search(rf"^estimate: \d+ calls{worst} · ", text, re.MULTILINE)
     assert not list(tmp_path.glob("*.toml"))  # a dry run calls and saves nothing
 
     session = real_run(tmp_path, "--strategy", strategy)
@@ -105,3 +106,10 @@ def test_dry_run_matches_a_bubble_blender_with_early_stop_off(tmp_path: Path) ->
 
     assert calls_in(session) == planned
     assert len(session["turns"][0]["rounds"][0]["judgements"]) == 6
+
+
+def test_a_dry_run_needs_no_question() -> None:
+    """`cltui run CONFIG --dry-run`, as the README shows it: the count needs no prompt."""
+    result = run_cli("run", "--demo", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^calls: \d+", result.stdout, re.MULTILINE)

@@ -219,7 +219,7 @@ def test_demo_config_preview_mentions_calls() -> None:
     preview = estimate_cost(demo_config("blender"), {}, prompt_chars=50)
     assert preview.calls == planned_calls(demo_config("blender")).total == 30
     assert format_preview(preview).startswith(
-        "30 calls (up to 48 with re-asks) · cost unknown for demo/"
+        "30 calls (up to 48 in the worst case) · cost unknown for demo/"
     )
 
 

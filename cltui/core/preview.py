@@ -17,7 +17,7 @@ Early stop skips rounds and a failed proposer makes no review and is not judged,
 only lower the count. Re-asks can raise it: the judge is asked once more after an unreadable
 verdict (up to J more per round), and the fallback aggregator runs when the aggregator fails (one
 more per round). `CallPlan.worst_case` counts them, so a preview says e.g. "10 calls (up to 16
-with re-asks)". Not counted: the client's retries of a request that failed (429, 5xx), which
+in the worst case)". Not counted: the client's retries of a request that failed (429, 5xx), which
 repeat one call rather than make another.
 """
 
@@ -106,9 +106,9 @@ class CallPlan:
 
 
 def calls_with_worst_case(calls: int, worst: int) -> str:
-    """'10 calls', or '10 calls (up to 16 with re-asks)' when re-asks can add calls."""
+    """'10 calls', or '10 calls (up to 16 in the worst case)' when re-asks can add calls."""
     text = _count(calls, "call")
-    return f"{text} (up to {worst} with re-asks)" if worst > calls else text
+    return f"{text} (up to {worst} in the worst case)" if worst > calls else text
 
 
 def _count(number: int, noun: str) -> str:

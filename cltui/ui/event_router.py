@@ -144,7 +144,7 @@ class EventRouter:
             status.update_info(save_failed=event.reason, save_path=event.path)
         elif status.info.save_failed:
             status.update_info(save_failed="", save_path="")
-            notify_safe(app, f"Saved again to {event.path}.")
+            notify_safe(app, f"Saved to {event.path}.")
 
     # -- one model call --------------------------------------------------------------------------
 
