@@ -194,5 +194,6 @@ def _finished_state(reply: Reply) -> tuple[str, str]:
         if reply.truncated:
             return "truncated", f"{done} · {printable(reply.error)}"
         return "done", done
-    detail = printable(reply.error or reply.status)
-    return reply.status, detail[:200]
+    # The line already names the model; provider errors start with it too.
+    reason = (reply.error or reply.status).removeprefix(f"{reply.model}: ")
+    return reply.status, printable(reason)[:200]

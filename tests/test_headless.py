@@ -250,3 +250,14 @@ def test_progress_shows_hostile_model_names_and_errors_as_plain_text() -> None:
             out = re.sub(r"\x1b\[\d*[FK]", "", out)
         assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", out), repr(out)
         assert "evil" in out and "bad" in out and "reason" in out
+
+
+def test_a_failed_models_progress_line_names_it_once() -> None:
+    err = _Terminal()
+    printer = ProgressPrinter(err, live=False)
+    printer(TurnStarted(Session(config={}), 0, "Q"))
+    printer(RoundStarted(0, 0, 1))
+    printer(ReplyStarted(0, 0, "keepalive/x", "keepalive/x", "proposer"))
+    failed = Reply("keepalive/x", status="error", error="keepalive/x: no text within 5 s")
+    printer(ReplyFinished(0, 0, "keepalive/x", failed))
+    assert "  ✗ keepalive/x  error: no text within 5 s\n" in err.getvalue()
