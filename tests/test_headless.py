@@ -182,7 +182,7 @@ def test_a_missing_key_is_refused_before_any_call(isolated_environment: Path) ->
     config.write_text('[[models]]\nid = "x/y"\n', encoding="utf-8")
     result = run_cli("run", str(config), "--prompt", "q")
     assert result.returncode == 2
-    assert result.stderr.startswith("cltui: OPENROUTER_API_KEY is not set: export it")
+    assert result.stderr.startswith("cltui: x/y needs a key: OPENROUTER_API_KEY is not set: export")
     assert "--demo" in result.stderr
     assert not list((isolated_environment / "sessions").glob("*.toml"))
 

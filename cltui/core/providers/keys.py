@@ -101,5 +101,5 @@ def find_missing_key(
         if provider.kind == "demo" or not provider.api_key_env:
             continue
         if resolve_key(provider, api_keys, environ) is None:
-            return missing_key_message(provider, environ)
+            return f"{model.id} needs a key: {missing_key_message(provider, environ)}"
     return None
