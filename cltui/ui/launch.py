@@ -17,6 +17,8 @@ from cltui.core.config import ConfigError, ConsensusConfig
 from cltui.core.config_choice import choose_config
 from cltui.core.paths import sessions_dir as resolve_sessions_dir
 from cltui.core.providers.keys import find_missing_key
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.files import check_save_target
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.core.text import display_line
 from cltui.ui.bridge import Runner, RunnerSource, opening_notices
@@ -42,10 +44,23 @@ def missing_key_notice(
     return f"{missing}. Model calls will fail until then."
 
 
+def save_target_notice(path: Path) -> list[str]:
+    """A warning before the first question when its answers could not be saved where they
+    would go (`--sessions-dir` naming a file, say), rather than after the first paid reply."""
+    try:
+        check_save_target(path)
+    except SessionError as error:
+        return [
+            f"Answers cannot be saved: {display_line(str(error))}. Quit and pick another "
+            "--sessions-dir, or ask and use 'Save session as…' (ctrl+p)."
+        ]
+    return []
+
+
 def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     """Build the app from parsed TUI arguments without running it. Raises `LaunchError`."""
     from cltui.core.runner import ConsensusRunner
-    from cltui.core.session_store import SessionError, resolve_session_ref
+    from cltui.core.sessions.listing import resolve_session_ref
 
     notices: list[str] = []
     try:
@@ -93,6 +108,8 @@ def prepare_app(args: argparse.Namespace) -> ConsensusApp:
     except (SessionError, OSError) as error:
         raise LaunchError(str(error)) from None
     notices.extend(opening_notices(runner))
+    if not resume and runner.path is not None:
+        notices.extend(save_target_notice(runner.path))
     render, render_notice = parse_render_mode(os.environ.get(RENDER_ENV))
     if render_notice:
         notices.append(render_notice)

@@ -23,6 +23,17 @@ def test_build_app_builds_without_running(tmp_path: Path) -> None:
     assert not app.is_running
 
 
+def test_a_sessions_folder_that_cannot_be_written_is_said_before_the_first_question(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file", encoding="utf-8")
+    app = build_app(["--demo", "--sessions-dir", str(blocker)])
+    said = [n for n in app.notices if n.startswith("Answers cannot be saved")]
+    assert len(said) == 1 and "is a file, not a folder" in said[0]
+    assert "Save session as" in said[0]
+
+
 def test_build_app_reports_bad_input_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
