@@ -157,9 +157,10 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
     turn: Turn | None = None
     try:
         if runner.copied_from is not None:
-            sys.stderr.write(f"continuing the example {runner.copied_from} in a copy\n")
+            example = one_line(str(runner.copied_from))
+            sys.stderr.write(f"continuing the example {example} in a copy\n")
         if runner.path is not None:
-            sys.stderr.write(f"session: {runner.path}\n")
+            sys.stderr.write(f"session: {one_line(str(runner.path))}\n")
         await runner.fetch_credits()
         await runner.load_prices()
         for model in runner.unlisted_models():
@@ -233,11 +234,10 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
             f" · {format_total_cost(totals)} (session {format_total_cost(whole)})\n"
         )
     if runner.path is not None and not unsaved and runner.recorder and runner.recorder.saves:
-        sys.stderr.write(f"saved: {runner.path}\n")
+        where = one_line(str(runner.path))
+        sys.stderr.write(f"saved: {where}\n")
         if turn is not None and turn.status != "complete":
-            sys.stderr.write(
-                f"to try again from where it stopped: cltui run --resume {runner.path}\n"
-            )
+            sys.stderr.write(f"to try again from where it stopped: cltui run --resume {where}\n")
     if unsaved:
         return EXIT_NOT_SAVED
     if turn is None:

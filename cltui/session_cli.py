@@ -19,7 +19,7 @@ from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import atomic_write_bytes, load_session
 from cltui.core.sessions.listing import SessionSummary, list_sessions, resolve_session_ref
 from cltui.core.sessions.safe_text import clean_line, encode_utf8
-from cltui.core.text import display, escape_json_text
+from cltui.core.text import display, display_line, escape_json_text
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -138,5 +138,5 @@ def export_main(args: argparse.Namespace) -> int:
         atomic_write_bytes(target, encode_utf8(text), new_file_mode=EXPORT_FILE_MODE)
     except OSError as error:
         return _fail(f"{target}: cannot write: {error.strerror or error}", EXIT_FAILED)
-    print(f"Exported {path.name} to {target}", file=sys.stderr)
+    print(display_line(f"Exported {path.name} to {target}"), file=sys.stderr)
     return EXIT_OK

@@ -159,3 +159,17 @@ def test_a_session_file_with_a_bom_opens_and_a_deep_one_is_one_line(tmp_path: Pa
     deep.write_text(head + "x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     result = run_cli("run", "--demo", "--resume", str(deep), "--dry-run")
     assert_one_line_error(result, deep, "nest too deeply")
+
+
+def test_a_session_file_past_the_size_limit_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cltui.core.sessions import files
+    from cltui.core.sessions.errors import SessionError
+
+    monkeypatch.setattr(files, "MAX_SESSION_BYTES", 1024)  # the real limit is 128 MB
+    big = tmp_path / "big.toml"
+    big.write_text('schema_version = 1\nid = "x"\n' + "# padding\n" * 200, encoding="utf-8")
+    with pytest.raises(SessionError, match="is larger than 0 MB"):
+        load_session(big)
+    assert not files.is_session_file(big)

@@ -261,3 +261,11 @@ def test_a_failed_models_progress_line_names_it_once() -> None:
     failed = Reply("keepalive/x", status="error", error="keepalive/x: no text within 5 s")
     printer(ReplyFinished(0, 0, "keepalive/x", failed))
     assert "  ✗ keepalive/x  error: no text within 5 s\n" in err.getvalue()
+
+
+def test_a_hostile_session_file_name_is_shown_as_symbols(tmp_path: Path) -> None:
+    target = tmp_path / "evil\x1b]0;pwned\x07.toml"
+    result = run_cli("run", "--demo", "--prompt", "q", "--save", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "evil␛]0;pwned␇.toml" in result.stderr

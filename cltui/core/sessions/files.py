@@ -113,6 +113,11 @@ def is_shipped_example(path: Path) -> bool:
     return name.startswith("example-") and name.endswith(".toml")
 
 
+MAX_SESSION_BYTES = 128 * 1024 * 1024
+"""Far above any real session (50 turns x 3 rounds x 8 long replies is about 10 MB); a file
+past it is refused rather than read into memory."""
+
+
 def is_session_file(path: Path) -> bool:
     """Whether the file holds a cltui session (a TOML table with the session's own keys)."""
     return _session_header(path) is not None
@@ -121,6 +126,8 @@ def is_session_file(path: Path) -> bool:
 def _session_header(path: Path) -> dict[str, object] | None:
     """The top-level table of a session file; None when the file is not a session."""
     try:
+        if Path(path).stat().st_size > MAX_SESSION_BYTES:
+            return None
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return None
@@ -185,13 +192,17 @@ def load_session(path: str | os.PathLike[str]) -> Session:
     """Read a session file. Raises SessionError with one clear line; never writes the file."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_SESSION_BYTES + 1)
     except FileNotFoundError:
         raise SessionError.at(source, "", "no such session file") from None
     except IsADirectoryError:
         raise SessionError.at(source, "", "is a folder, not a session file") from None
     except OSError as error:
         raise SessionError.at(source, "", f"cannot read: {error.strerror or error}") from None
+    if len(raw) > MAX_SESSION_BYTES:
+        limit = MAX_SESSION_BYTES // (1024 * 1024)
+        raise SessionError.at(source, "", f"is larger than {limit} MB: is it a cltui session?")
     try:
         text = raw.decode("utf-8-sig")  # an editor's byte-order mark is not part of the text
     except UnicodeDecodeError as error:
