@@ -138,3 +138,23 @@ def test_a_reply_that_broke_off_counts_its_tokens_as_an_estimate(tmp_path: Path)
     broken = doc["turns"][0]["rounds"][0]["replies"][0]
     assert broken["status"] == "partial" and broken["content"] == "Half an answer"
     assert broken["usage_estimated"] is True and broken["completion_tokens"] == 4
+
+
+def zero_usage_server(request: RecordedRequest) -> HttpReply:
+    """A proxy that puts a usage of zeros in every chunk (seen on legacy streams)."""
+    if request.route != "/chat/completions":
+        return HttpReply.error(404, "not found")
+    zeros = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+    chunks = [{**chat_chunk(w + " "), "usage": zeros} for w in ANSWER.split(" ")]
+    return HttpReply.sse(*chunks, {**chat_chunk("", finish_reason="stop"), "usage": zeros}, DONE)
+
+
+def test_a_usage_of_zeros_for_a_reply_with_text_is_estimated_instead(tmp_path: Path) -> None:
+    with BackgroundServer(zero_usage_server) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (session,) = (tmp_path / "s").glob("*.toml")
+    reply = tomllib.loads(session.read_text(encoding="utf-8"))["turns"][0]["rounds"][0]["replies"][0]
+    assert reply["usage_estimated"] is True and reply["completion_tokens"] > 0
+    assert " 0 tokens" not in result.stderr

@@ -124,11 +124,13 @@ class OpenAIClient:
         self, request: ChatRequest, *, on_retry: RetryCallback | None = None
     ) -> AsyncIterator[StreamChunk]:
         """Stream one chat completion (POST /chat/completions with stream: true). A server that
-        sends no usage gets an estimated one at the end, marked as an estimate."""
+        sends no usage, or only zeros (some proxies send zeros in every chunk), gets an
+        estimated one at the end, marked as an estimate."""
         body = request.to_body(stream=True)
         counted, chars = False, 0
         async for chunk in self._stream("chat/completions", body, request.model, on_retry):
-            counted = counted or chunk.usage is not None
+            if chunk.usage is not None:  # zeros for a reply with text are no count at all
+                counted = chunk.usage.prompt_tokens > 0 or chunk.usage.completion_tokens > 0
             chars += len(chunk.content) + len(chunk.reasoning)
             yield chunk
         if not counted:
