@@ -155,6 +155,7 @@ def test_a_usage_of_zeros_for_a_reply_with_text_is_estimated_instead(tmp_path: P
         result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
     assert result.returncode == 0, result.stderr
     (session,) = (tmp_path / "s").glob("*.toml")
-    reply = tomllib.loads(session.read_text(encoding="utf-8"))["turns"][0]["rounds"][0]["replies"][0]
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    reply = doc["turns"][0]["rounds"][0]["replies"][0]
     assert reply["usage_estimated"] is True and reply["completion_tokens"] > 0
     assert " 0 tokens" not in result.stderr
