@@ -216,3 +216,22 @@ def test_html_like_lines_in_an_answer_read_as_text_in_markdown_viewers() -> None
     assert "```html\n<div>code</div>\n```" in text  # code is left alone
     html = MarkdownIt("commonmark").render(text)  # a viewer that renders HTML blocks
     assert "&lt;response model=&quot;x&quot;&gt;\nThe answer." in html
+
+
+def test_html_anywhere_in_an_answer_is_escaped_outside_code() -> None:
+    from cltui.core.export import fit_into_section
+
+    answer = (
+        "Intro <span hidden>secret</span> and `Vec<T>` here\n"
+        "- <div>list item\n"
+        '> <response model="x">\n'
+        "<!-- a comment\nthat runs -->\n\n"
+        "    indented <code> block\n\n"
+        "```\n<html> in fence\n```"
+    )
+    shown = fit_into_section(answer, 4).splitlines()
+    assert shown[0] == r"Intro \<span hidden>secret\</span> and `Vec<T>` here"
+    assert shown[1] == r"- \<div>list item"
+    assert shown[2] == r'> \<response model="x">'
+    assert shown[3] == r"\<!-- a comment"
+    assert "    indented <code> block" in shown and "<html> in fence" in shown

@@ -35,7 +35,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?=[ \t]|$)[ \t]*(.*?)(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_HTML_START = re.compile(r"^( {0,3})<(?=[A-Za-z/!?])")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+_INDENTED_CODE = re.compile(r"^( {4}|\t)")
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([>*+-]|\d{1,9}[.)]|#{1,6}(?:[ \t]|$))|^ {4}|^\t")
 MAX_HEADING_LEVEL = 6
 TURN_PART_LEVEL = 3
@@ -73,15 +75,17 @@ def fit_into_section(text: str, section_level: int) -> str:
 
     Its headings move below that level: the highest becomes level `section_level + 1`, the
     others keep their distance from it (up to level 6); underlined (setext) headings become `#`
-    headings. A line that would open an HTML block (`<response model="x">`, `<div>`), which
-    Markdown viewers do not show along with what follows it, gets its `<` escaped so it reads as
-    text, as it does in the app. Code blocks are left alone.
+    headings. Every `<` that would open HTML (`<response model="x">`, `<span hidden>`, a
+    comment), which Markdown viewers hide, is escaped so it reads as text, as it does in the
+    app. Code blocks and code spans are left alone.
     """
     lines = text.split("\n")
     headings: dict[int, tuple[int, str]] = {}
     """line index -> (level, heading text); for a setext heading, the index of its text line."""
     underlines: set[int] = set()
-    html_starts: set[int] = set()
+    tagged: set[int] = set()
+    """Lines with a `<` that opens an HTML tag or comment, outside code."""
+    indented: set[int] = set()
     fence = ""
     for index, line in enumerate(lines):
         match = _FENCE.match(line)
@@ -92,9 +96,12 @@ def fit_into_section(text: str, section_level: int) -> str:
         if match:
             fence = match.group(1)
             continue
-        if _HTML_START.match(line):
-            html_starts.add(index)
+        if _INDENTED_CODE.match(line) and (not index or not lines[index - 1].strip()
+                                           or index - 1 in indented):  # fmt: skip
+            indented.add(index)
             continue
+        if _TAG_OPEN.search(line):
+            tagged.add(index)
         atx = _ATX_HEADING.match(line)
         if atx:
             headings[index] = (len(atx.group(1)), atx.group(2))
@@ -111,7 +118,7 @@ def fit_into_section(text: str, section_level: int) -> str:
         ):
             headings[index - 1] = (1 if underline.group(1)[0] == "=" else 2, above.strip())
             underlines.add(index)
-    if not headings and not html_starts:
+    if not headings and not tagged:
         return text
     top = min((level for level, _ in headings.values()), default=1)
     shift = section_level + 1 - top
@@ -122,10 +129,22 @@ def fit_into_section(text: str, section_level: int) -> str:
         if index in headings:
             level, heading = headings[index]
             line = "#" * min(max(level + shift, 1), MAX_HEADING_LEVEL) + " " + heading
-        elif index in html_starts:
-            line = _HTML_START.sub(r"\1\\<", line, count=1)
+        if index in tagged:
+            line = _escape_tags(line)
         out.append(line)
     return "\n".join(out)
+
+
+def _escape_tags(line: str) -> str:
+    """The line with every `<` that would open an HTML tag or comment escaped, outside code
+    spans: Markdown viewers hide HTML (a `<span hidden>`, a comment, a whole block after
+    `<response model="x">`), and the export must show the answer as the app does."""
+    out, pos = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        out += [_TAG_OPEN.sub(r"\\<", line[pos : span.start()]), span.group(0)]
+        pos = span.end()
+    out.append(_TAG_OPEN.sub(r"\\<", line[pos:]))
+    return "".join(out)
 
 
 def _block(text: str, section_level: int) -> str:
