@@ -159,3 +159,25 @@ def test_a_usage_of_zeros_for_a_reply_with_text_is_estimated_instead(tmp_path: P
     reply = doc["turns"][0]["rounds"][0]["replies"][0]
     assert reply["usage_estimated"] is True and reply["completion_tokens"] > 0
     assert " 0 tokens" not in result.stderr
+
+
+def strict_server(request: RecordedRequest) -> HttpReply:
+    """A server that refuses fields it does not know, `stream_options` among them."""
+    if request.route != "/chat/completions":
+        return HttpReply.error(404, "not found")
+    if "stream_options" in request.json():
+        return HttpReply.error(400, "Extra inputs are not permitted: stream_options")
+    return no_usage_server(request)
+
+
+def test_a_server_that_refuses_the_usage_request_is_asked_without_it(tmp_path: Path) -> None:
+    with BackgroundServer(strict_server) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+        asked = [("stream_options" in r.json()) for r in server.requests
+                 if r.route == "/chat/completions"]  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # The two proposers ask together and are each refused once; every call is then made
+    # without it, and the aggregator, asked after the refusal, never sends it.
+    assert asked.count(False) == 3 and asked.count(True) <= 2 and asked[-1] is False
+    assert "~15 tokens" in result.stderr

@@ -36,9 +36,8 @@ from cltui.core.providers.base import (
     RetryCallback,
     RetryNotice,
     StreamChunk,
-    WaitNotice,
 )
-from cltui.core.providers.deadlines import CallDeadline, Limit
+from cltui.core.providers.deadlines import CallDeadline, Limit, limit_waiter
 from cltui.core.providers.endpoints import (
     fetch_credits,
     fetch_generation,
@@ -47,10 +46,10 @@ from cltui.core.providers.endpoints import (
 )
 from cltui.core.providers.error_wording import ErrorWording, StreamProgress
 from cltui.core.providers.errors import (
-    DeadlineExceededError,
     MissingKeyError,
     ProviderError,
     UnsupportedError,
+    refuses_usage_option,
 )
 from cltui.core.providers.keys import missing_key_message
 from cltui.core.providers.limits import ProviderLimits
@@ -92,6 +91,8 @@ class OpenAIClient:
         self._sleep = sleep
         self._key_hint = key_hint or provider.api_key_env or "the API key"
         self._wording = ErrorWording(provider, self._key, self._key_hint)
+        self._refuses_usage_option = False
+        """The server rejected `stream_options` once: streams ask without it from then on."""
         self.limits = ProviderLimits(provider.max_concurrency, clock=clock, sleep=sleep)
         self.retry_policy = RetryPolicy(provider.max_retries, rng=rng or random.Random())
         headers = {**ATTRIBUTION_HEADERS, "User-Agent": f"cltui/{__version__}"}
@@ -127,12 +128,22 @@ class OpenAIClient:
         sends no usage, or only zeros (some proxies send zeros in every chunk), gets an
         estimated one at the end, marked as an estimate."""
         body = request.to_body(stream=True)
+        if self._refuses_usage_option:
+            del body["stream_options"]
         counted, chars = False, 0
-        async for chunk in self._stream("chat/completions", body, request.model, on_retry):
-            if chunk.usage is not None:  # zeros for a reply with text are no count at all
-                counted = chunk.usage.prompt_tokens > 0 or chunk.usage.completion_tokens > 0
-            chars += len(chunk.content) + len(chunk.reasoning)
-            yield chunk
+        try:
+            async for chunk in self._stream("chat/completions", body, request.model, on_retry):
+                if chunk.usage is not None:  # zeros for a reply with text are no count at all
+                    counted = chunk.usage.prompt_tokens > 0 or chunk.usage.completion_tokens > 0
+                chars += len(chunk.content) + len(chunk.reasoning)
+                yield chunk
+        except ProviderError as error:  # a strict server that knows no `stream_options`
+            if chars or "stream_options" not in body or not refuses_usage_option(error):
+                raise
+            self._refuses_usage_option = True
+            async for chunk in self.stream_chat(request, on_retry=on_retry):
+                yield chunk
+            return
         if not counted:
             yield StreamChunk(usage=estimated_usage(body.get("messages"), chars))
 
@@ -218,7 +229,7 @@ class OpenAIClient:
         only while the wait leaves time before the call's deadlines."""
         self._require_key(model)
         deadline = CallDeadline(self.provider, self._deadline_clock)
-        on_wait = self._limit_waiter(on_retry, deadline, model)
+        on_wait = limit_waiter(on_retry, deadline, model, self._wording.subject(model))
         attempt = 1
         while True:
             progress = StreamProgress(deadline=deadline)
@@ -287,7 +298,7 @@ class OpenAIClient:
             return payload
 
         deadline = CallDeadline(self.provider, self._deadline_clock)
-        on_wait = self._limit_waiter(on_retry, deadline, model or "")
+        on_wait = limit_waiter(on_retry, deadline, model or "", self._wording.subject(model or ""))
 
         async def admitted() -> Any:
             if not admission:
@@ -353,25 +364,6 @@ class OpenAIClient:
                 "OPENROUTER_BASE_URL instead of --base-url)"
             )
         self._require_key(None)
-
-    def _limit_waiter(
-        self, on_retry: RetryCallback | None, deadline: CallDeadline, model: str
-    ) -> Callable[[float], None]:
-        """What the free-model limiter calls before it holds a call: say why and how long, or
-        give up when the wait would pass the call's total deadline."""
-
-        def waiting(seconds: float) -> None:
-            if not deadline.allows_wait(seconds):
-                raise DeadlineExceededError(
-                    f"{self._wording.subject(model)}: the free-model limit (20 requests a "
-                    f"minute) would hold the call {seconds:.0f} s, past total_timeout "
-                    f"({self.provider.total_timeout:g} s): ask fewer :free models at once",
-                    model=model,
-                )
-            if on_retry is not None:
-                on_retry(WaitNotice("free-model limit", seconds))
-
-        return waiting
 
     async def _within(self, call: Awaitable[T], model: str | None, limit: Limit) -> T:
         """A whole (non-streamed) call, retries included, within `total_timeout`, or within

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cltui.core.config import ProviderSpec
+from cltui.core.providers.base import RetryCallback, WaitNotice
+from cltui.core.providers.errors import DeadlineExceededError
 
 Limit = Literal["idle", "first_token", "total"]
 
@@ -73,3 +75,24 @@ class CallDeadline:
         """Whether waiting `seconds` (a retry delay, a rate window) still leaves time to answer."""
         wait, _limit = self.next_wait(float("inf"), text_started=text_started)
         return seconds < wait
+
+
+def limit_waiter(
+    on_retry: RetryCallback | None, deadline: CallDeadline, model: str, subject: str
+) -> Callable[[float], None]:
+    """What the free-model limiter calls before it holds a call: say why and how long, or give
+    up when the wait would pass the call's total deadline. `subject` names the model in
+    messages."""
+
+    def waiting(seconds: float) -> None:
+        if not deadline.allows_wait(seconds):
+            raise DeadlineExceededError(
+                f"{subject}: the free-model limit (20 requests a minute) would hold the call "
+                f"{seconds:.0f} s, past total_timeout ({deadline.provider.total_timeout:g} s): "
+                "ask fewer :free models at once",
+                model=model,
+            )
+        if on_retry is not None:
+            on_retry(WaitNotice("free-model limit", seconds))
+
+    return waiting

@@ -136,3 +136,9 @@ class UnsupportedError(ProviderError):
     it, nothing was sent."""
 
     kind = "unsupported"
+
+
+def refuses_usage_option(error: ProviderError) -> bool:
+    """Whether a strict server rejected the request for `stream_options` (the usage request
+    most servers honour or ignore): the call is then made again without it."""
+    return error.status in (400, 422) and "stream_options" in str(error)
