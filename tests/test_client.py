@@ -190,9 +190,11 @@ async def test_usage_with_infinite_nan_or_negative_numbers_is_made_sane(
     )
     server.enqueue(CHAT, Reply.sse(chat_chunk("ok"), usage, DONE))
     chunks = await collect(client)
-    (used,) = [c.usage for c in chunks if c.usage]
+    used, estimate = [c.usage for c in chunks if c.usage]
     assert (used.prompt_tokens, used.completion_tokens, used.reasoning_tokens) == (0, 0, 0)
     assert used.cost is None
+    # Nothing sane was counted for a reply with text: it is estimated, and marked so.
+    assert estimate.estimated and estimate.completion_tokens == 1 and estimate.cost is None
 
 
 async def test_reasoning_deltas_are_separate_from_content(
