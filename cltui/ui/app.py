@@ -70,13 +70,13 @@ class ConsensusApp(App[int]):
         self.user_keymap = dict(keymap or {})
         self.notices = list(notices)
         self.open_picker = open_picker
-        self.animate = animate
+        self.motion = animate
         """False freezes spinners, clocks and cursor blink (for stable screenshots)."""
         self.clock = clock
         self.extra_themes = list(extra_themes)
         self.key_notice = key_notice
         """Says which API key the config in use lacks (None when all are there)."""
-        self.render: RenderMode = render
+        self.render_mode: RenderMode = render
         """How replies stream: Markdown, fast (plain text) or auto (by the load)."""
         self._worker: Worker[object] | None = None
         self._remembered_theme = ""
@@ -150,7 +150,9 @@ class ConsensusApp(App[int]):
             notify_safe(self, f"Could not remember the theme: {error}", severity="warning")
 
     def _main_screen(self, runner: Runner) -> MainScreen:
-        return MainScreen(runner, animate=self.animate, clock=self.clock, render=self.render)
+        return MainScreen(
+            runner, animate=self.motion, clock=self.clock, render=self.render_mode
+        )
 
     @property
     def main_screen(self) -> MainScreen | None:

@@ -92,7 +92,7 @@ class EventRouter:
 
     def elapsed(self) -> float | None:
         """Seconds since the turn started; None when the clock is frozen or nothing ran yet."""
-        if self.started_at is None or not self.screen.animate:
+        if self.started_at is None or not self.screen.motion:
             return None
         return self.screen.clock() - self.started_at
 

@@ -166,3 +166,28 @@ async def test_keys_can_be_remapped_by_binding_id(tmp_path: Path) -> None:
         assert screen.maximized is None
         await pilot.press("m")
         assert screen.maximized is screen.panes["m/a"]
+
+
+async def test_a_transparent_screen_over_the_app_renders(tmp_path: Path) -> None:
+    """A screen with a transparent background shows the app beneath it, which Textual draws by
+    calling the app's `render()` and animates with its `animate()`: attributes of the app
+    must not shadow either (a string `render` crashed every transparent screen)."""
+    from textual.screen import ModalScreen
+    from textual.widgets import Static
+
+    class Overlay(ModalScreen[None]):
+        DEFAULT_CSS = "Overlay { background: transparent; }"
+
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Static("over the app")
+
+    app = make_app(demo_models_config(("m/a", "m/b")), ScriptedBackend(), tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(Overlay())
+        await pilot.pause()
+        app.export_screenshot()  # draws the app beneath the transparent screen
+        assert isinstance(app.screen, Overlay) and app.is_running
+        screen = app.screen_stack[0]
+        for owner in (app, screen):  # Textual's methods, not flags of ours
+            assert callable(owner.render) and callable(owner.animate)

@@ -169,12 +169,12 @@ def test_the_render_mode_comes_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     args = ["--demo", "--sessions-dir", str(tmp_path)]
-    assert build_app(args).render == "auto"
+    assert build_app(args).render_mode == "auto"
     monkeypatch.setenv("CLTUI_RENDER", "fast")
-    assert build_app(args).render == "fast"
+    assert build_app(args).render_mode == "fast"
     monkeypatch.setenv("CLTUI_RENDER", "pretty")
     app = build_app(args)
-    assert app.render == "auto"
+    assert app.render_mode == "auto"
     assert any("CLTUI_RENDER='pretty' ignored" in notice for notice in app.notices)
 
 

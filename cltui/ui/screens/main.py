@@ -78,7 +78,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.runner = runner
-        self.animate = animate
+        self.motion = animate
         """False freezes the spinners and the elapsed time (for stable screenshots)."""
         self.clock = clock
         self.render_load = RenderLoad(render, on_change=self._render_load_changed)
@@ -130,9 +130,9 @@ class MainScreen(Screen[None]):
         self.pane_layout.on_mount()
         self.runner.add_sink(self.sink)
         prompt = self.query_one(PromptInput)
-        prompt.cursor_blink = self.animate
+        prompt.cursor_blink = self.motion
         prompt.focus()
-        if self.animate:
+        if self.motion:
             self.set_interval(0.1, self._tick)
         if self.runner.read_only:
             self.status.update_info(notice="viewing only", notice_severity="warning")
