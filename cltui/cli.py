@@ -37,7 +37,8 @@ class Command:
     add_arguments: Callable[[argparse.ArgumentParser], None]
 
 
-def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
+def _add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
+    """--base-url and --api-key-env, the same for the TUI and every command."""
     parser.add_argument(
         "--base-url",
         metavar="URL",
@@ -49,6 +50,10 @@ def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the environment variable holding the key for --base-url (default: no key)",
     )
+
+
+def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
+    _add_endpoint_flags(parser)
     parser.add_argument(
         "--demo", action="store_true", help="use the built-in simulated models (offline, no key)"
     )
@@ -228,17 +233,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
     )  # args.resume: None when absent, "" for the picker, else the session
     parser.add_argument("--theme", metavar="NAME", help="the color theme")
     _add_sessions_dir(parser)
-    parser.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="an OpenAI-compatible endpoint instead of OpenRouter; it gets no key unless "
-        "--api-key-env names one (OPENROUTER_BASE_URL re-points OpenRouter itself, key included)",
-    )
-    parser.add_argument(
-        "--api-key-env",
-        metavar="NAME",
-        help="the environment variable holding the key for --base-url (default: no key)",
-    )
+    _add_endpoint_flags(parser)
     parser.add_argument("--strategy", choices=STRATEGY_CHOICES, help="override the strategy")
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.set_defaults(command=None, handler=TUI_HANDLER)

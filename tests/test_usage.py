@@ -10,7 +10,9 @@ import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cltui.commands.helpers import money
 from cltui.core.costs import Totals, format_cost, format_total_cost
@@ -61,6 +63,20 @@ def local_config(path: Path, base_url: str) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def run_local(
+    tmp_path: Path, handler: Callable[[RecordedRequest], HttpReply]
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, Any]]]:
+    """`cltui run` of the two-model local config against `handler`: the result and the first
+    round's replies as saved."""
+    with BackgroundServer(handler) as server:
+        config = local_config(tmp_path / "c.toml", server.base_url)
+        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+    assert result.returncode == 0, result.stderr
+    (session,) = (tmp_path / "s").glob("*.toml")
+    doc = tomllib.loads(session.read_text(encoding="utf-8"))
+    return result, doc["turns"][0]["rounds"][0]["replies"]
 
 
 def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_path: Path) -> None:
@@ -129,13 +145,8 @@ def test_a_reply_that_broke_off_counts_its_tokens_as_an_estimate(tmp_path: Path)
             return HttpReply.sse(chat_chunk("Half an answer"), DROP)
         return no_usage_server(request)
 
-    with BackgroundServer(handler) as server:
-        config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
-    assert result.returncode == 0, result.stderr
-    (session,) = (tmp_path / "s").glob("*.toml")
-    doc = tomllib.loads(session.read_text(encoding="utf-8"))
-    broken = doc["turns"][0]["rounds"][0]["replies"][0]
+    _result, replies = run_local(tmp_path, handler)
+    broken = replies[0]
     assert broken["status"] == "partial" and broken["content"] == "Half an answer"
     assert broken["usage_estimated"] is True and broken["completion_tokens"] == 4
 
@@ -150,13 +161,8 @@ def zero_usage_server(request: RecordedRequest) -> HttpReply:
 
 
 def test_a_usage_of_zeros_for_a_reply_with_text_is_estimated_instead(tmp_path: Path) -> None:
-    with BackgroundServer(zero_usage_server) as server:
-        config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
-    assert result.returncode == 0, result.stderr
-    (session,) = (tmp_path / "s").glob("*.toml")
-    doc = tomllib.loads(session.read_text(encoding="utf-8"))
-    reply = doc["turns"][0]["rounds"][0]["replies"][0]
+    result, replies = run_local(tmp_path, zero_usage_server)
+    reply = replies[0]
     assert reply["usage_estimated"] is True and reply["completion_tokens"] > 0
     assert " 0 tokens" not in result.stderr
 
