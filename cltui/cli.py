@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from cltui import __version__
 
@@ -334,10 +335,10 @@ def _load_handler(target: str, command: str | None) -> Callable[[argparse.Namesp
             return None
         raise
     handler = getattr(module, function_name, None)
-    if handler is None:
+    if not callable(handler):
         fail(f"{what} is not available in this build")
         return None
-    return handler
+    return cast("Callable[[argparse.Namespace], int]", handler)
 
 
 def _silence_stdout() -> None:

@@ -70,8 +70,8 @@ class ProgressPrinter:
             return
         match event:
             case TurnStarted(turn=turn, prompt=prompt):
-                first = printable(prompt.strip().splitlines()[0] if prompt.strip() else "")
-                self._write(f"turn {turn + 1}: {first[:70]}")
+                opening = printable(prompt.strip().splitlines()[0] if prompt.strip() else "")
+                self._write(f"turn {turn + 1}: {opening[:70]}")
             case RoundStarted(round=rnd, total_rounds=total, stage=stage):
                 self._flush_block()
                 self._lines.clear()

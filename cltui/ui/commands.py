@@ -34,7 +34,7 @@ def consensus_commands(app: ConsensusApp, screen: MainScreen) -> Iterator[System
         yield SystemCommand(
             f"Focus pane {number}",
             "The aggregator is the last pane" if number == len(screen.panes) else "Focus a pane",
-            lambda n=number: screen.action_focus_pane(n),  # type: ignore[misc]
+            lambda n=number: screen.action_focus_pane(n),
         )
     yield SystemCommand("Previous round", "History: step back one round",
                         lambda: screen.run_worker(screen.action_history("round", -1)))  # fmt: skip

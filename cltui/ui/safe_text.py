@@ -10,6 +10,8 @@ brackets.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import App
 from textual.content import Content
 
@@ -42,7 +44,7 @@ def one_line(text: str, limit: int | None = None) -> str:
 
 
 def notify_safe(
-    app: App[object],
+    app: App[Any],
     message: str,
     *,
     title: str = "",

@@ -204,7 +204,7 @@ async def test_hostile_names_are_shown_literally_in_the_ranking_views() -> None:
         judges.delta(slot, HOSTILE)
         judges.finished(slot, Reply(model="judge", status="ok", role="judge", content=HOSTILE))
         judges.verdict(slot, judgement)
-        judges.calls[slot].action_toggle()
+        judges.calls[slot].action_toggle_raw()
         await pilot.pause()
         rows = [[c.plain for c in panel.table.get_row_at(i)] for i in range(2)]
         assert rows[0][1].startswith("m/[/red]")

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from cltui.core.providers.errors import (
     AuthenticationError,
@@ -27,7 +27,16 @@ from cltui.core.providers.errors import (
     RateLimitedError,
     RequestTimeoutError,
 )
+from cltui.core.providers.results import table
 from cltui.core.text import display_line
+
+
+class _Common(TypedDict):
+    """What every typed error of one answer shares."""
+
+    status: int | None
+    model: str | None
+    partial_text: str
 
 MAX_API_TEXT = 300
 """Characters of the API's own message kept in an error sentence."""
@@ -249,11 +258,11 @@ def error_from_payload(
     if status is None:
         status = status_from_code(error.get("code"), 502)
     api_text = _api_message(error, secrets)
-    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    metadata = table(error.get("metadata"))
     error_type = str(metadata.get("error_type") or error.get("type") or error.get("code") or "")
     searchable = f"{api_text} {error_type} {_availability_code(error)}"
     detail = f"({status}: {api_text})"
-    common = {"status": status, "model": model, "partial_text": partial_text}
+    common = _Common(status=status, model=model, partial_text=partial_text)
 
     if status == 401:
         return AuthenticationError(
@@ -312,10 +321,10 @@ def _rate_limited(
     headers: Mapping[str, str] | None,
     subject: str,
     detail: str,
-    common: dict[str, Any],
+    common: _Common,
 ) -> RateLimitedError:
     retry_after = retry_after_seconds(headers, error)
-    metadata = error.get("metadata") if isinstance(error.get("metadata"), Mapping) else {}
+    metadata = table(error.get("metadata"))
     limit_source = str(metadata.get("limit_source") or "")
     daily = "daily" in limit_source or bool(_DAILY_WORDS.search(str(error.get("message") or "")))
     if retry_after is not None and daily:

@@ -120,13 +120,19 @@ def estimated_usage(messages: Any, completion_chars: int) -> Usage:
     )
 
 
+def table(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a JSON object, else an empty one: fields of other servers' answers
+    may be missing, null or of another type."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def parse_model(entry: Any) -> ModelInfo | None:
     """One model of GET /models, or None when the entry has no usable id."""
     if not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not entry["id"]:
         return None
     model_id: str = entry["id"]
     name = entry.get("name") if isinstance(entry.get("name"), str) else model_id
-    pricing = entry.get("pricing") if isinstance(entry.get("pricing"), Mapping) else {}
+    pricing = table(entry.get("pricing"))
     prompt_price = as_float(pricing.get("prompt"))
     completion_price = as_float(pricing.get("completion"))
     prices = [as_float(v) for v in pricing.values()]
@@ -134,7 +140,7 @@ def parse_model(entry: Any) -> ModelInfo | None:
     is_free = model_id.endswith(":free") or (
         prompt_price is not None and completion_price is not None and all(p == 0 for p in listed)
     )
-    top = entry.get("top_provider") if isinstance(entry.get("top_provider"), Mapping) else {}
+    top = table(entry.get("top_provider"))
     context_length = as_int(entry.get("context_length")) or as_int(top.get("context_length"))
     return ModelInfo(
         id=model_id,

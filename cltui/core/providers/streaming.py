@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 
 import httpx
 
@@ -26,6 +26,7 @@ from cltui.core.providers.answers import (
     text_of,
 )
 from cltui.core.providers.base import NO_FINISH_REASON, StreamChunk
+from cltui.core.providers.deadlines import Limit
 from cltui.core.providers.error_wording import ErrorWording, StreamProgress
 from cltui.core.providers.errors import MalformedResponseError
 from cltui.core.providers.results import parse_usage
@@ -37,7 +38,7 @@ DRAIN_AFTER_DONE = 1.0
 
 async def stream_response(
     response: httpx.Response, model: str, progress: StreamProgress, wording: ErrorWording
-) -> AsyncIterator[StreamChunk]:
+) -> AsyncGenerator[StreamChunk, None]:
     """The chunks of a streamed answer whose headers have arrived with a good status.
 
     A JSON body (an endpoint that ignored `stream: true`) becomes one chunk; a web page or a
@@ -45,8 +46,8 @@ async def stream_response(
     content_type = response.headers.get("content-type", "").lower()
     if "json" in content_type:
         # The endpoint ignored stream: true, or reports an error as a JSON body.
-        raw = await read_body(response, model, wording)
-        yield result_as_chunk(chat_result(json_or_malformed(raw, model, wording), model, wording))
+        body = await read_body(response, model, wording)
+        yield result_as_chunk(chat_result(json_or_malformed(body, model, wording), model, wording))
         return
     if "html" in content_type:
         raise MalformedResponseError(
@@ -145,7 +146,8 @@ async def next_read(
 ) -> bytes | None:
     """The next raw read, or None at the end of the body. Every read, keep-alive comments
     included, restarts the idle timer; the call's deadlines (first token, total) do not move."""
-    wait, limit = wording.provider.idle_timeout, "idle"
+    wait: float = wording.provider.idle_timeout
+    limit: Limit = "idle"
     if progress.deadline is not None:
         wait, limit = progress.deadline.next_wait(wait, text_started=progress.started)
     try:

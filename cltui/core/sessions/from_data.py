@@ -47,7 +47,7 @@ class _Reader:
         value, key = self.field(table, name, path, default)
         if key is not None and not isinstance(value, str):
             raise self.fail(key, f"expected a string, got {_type_name(value)}")
-        return value
+        return str(value)
 
     def choice(
         self,
@@ -87,7 +87,7 @@ class _Reader:
         value, key = self.field(table, name, path, False)
         if key is not None and not isinstance(value, bool):
             raise self.fail(key, f"expected true or false, got {_type_name(value)}")
-        return value
+        return bool(value)
 
     def table(self, value: Any, key: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):

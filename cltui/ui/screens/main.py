@@ -62,7 +62,7 @@ class MainScreen(Screen[None]):
 
     CSS_PATH = "main.tcss"
     BINDINGS: ClassVar[list[BindingType]] = list(SCREEN_BINDINGS)
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (NARROW_WIDTH, "-wide"),
     ]

@@ -39,7 +39,7 @@ class JudgeCall(Widget, can_focus=True):
     """One judge call or review: a line, and the raw answer when unfolded."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "toggle", "Raw answer", id="ranking.raw")
+        Binding("enter,space", "toggle_raw", "Raw answer", id="ranking.raw")
     ]
     DEFAULT_CSS = """
     JudgeCall { height: auto; padding: 0 0; }
@@ -83,12 +83,12 @@ class JudgeCall(Widget, can_focus=True):
         raw = display(self.raw[:RAW_LIMIT]) or "(no text)"
         return Content.assemble(self.line(), "\n", Content.styled(raw, "$text-muted"), "\n")
 
-    def action_toggle(self) -> None:
+    def action_toggle_raw(self) -> None:
         self.expanded = not self.expanded
         self.refresh(layout=True)
 
     def on_click(self) -> None:
-        self.action_toggle()
+        self.action_toggle_raw()
 
     def update(self) -> None:
         """Redraw after a change (the height changes only when unfolded)."""
