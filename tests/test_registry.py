@@ -206,3 +206,19 @@ def test_the_openrouter_key_never_goes_to_openrouter_in_clear_text() -> None:
     clear = ProviderSpec("openrouter", "http://openrouter.ai/api/v1", "OPENROUTER_API_KEY",
                          kind="openrouter")  # fmt: skip
     assert resolve_key(clear, {}, environ) is None
+
+
+def test_a_missing_key_says_what_the_model_does_when_it_is_not_a_member() -> None:
+    from cltui.core.config import parse_config
+    from cltui.core.providers.keys import find_missing_key
+
+    config = parse_config(
+        {
+            "models": [{"id": "x/y", "provider": "demo"}],
+            "aggregator": {"model": "a/b", "provider": "demo", "fallback": "openai/gpt-4o"},
+        },
+        "c.toml",
+    )
+    message = find_missing_key(config, {}, {})
+    assert message is not None
+    assert message.startswith("openai/gpt-4o (the aggregator's fallback) needs a key: ")

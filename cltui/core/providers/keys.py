@@ -92,14 +92,28 @@ def missing_key_message(
     )
 
 
+def _roles(config: ConsensusConfig) -> dict[int, str]:
+    """What each model that is not a member does, by identity: the user must find it."""
+    roles: dict[int, str] = {}
+    if config.aggregator is not None:
+        roles[id(config.aggregator.model)] = " (the aggregator)"
+        if config.aggregator.fallback is not None:
+            roles[id(config.aggregator.fallback)] = " (the aggregator's fallback)"
+    if config.judge is not None:
+        roles[id(config.judge)] = " (the judge)"
+    return roles
+
+
 def find_missing_key(
     config: ConsensusConfig, api_keys: Mapping[str, str], environ: Mapping[str, str]
 ) -> str | None:
     """The message for the first provider the config uses that needs a key and has none."""
+    roles = _roles(config)
     for model in config.all_models():
         provider = config.provider_for(model)
         if provider.kind == "demo" or not provider.api_key_env:
             continue
         if resolve_key(provider, api_keys, environ) is None:
-            return f"{model.id} needs a key: {missing_key_message(provider, environ)}"
+            who = f"{model.id}{roles.get(id(model), '')}"
+            return f"{who} needs a key: {missing_key_message(provider, environ)}"
     return None
