@@ -82,8 +82,11 @@ def test_another_users_session_needs_the_config_given_again(tmp_path: Path) -> N
         assert server.requests == []
         trusted = cltui(tmp_path / "me", "run", str(config), "--resume", str(session),
                         "--prompt", "more")  # fmt: skip
+        # The config given once is kept, sealed for this user: the next resume needs none.
+        again = cltui(tmp_path / "me", "run", "--resume", str(session), "--prompt", "again")
     assert refused.returncode == 2 and "HELPER_KEY is not sent to" in refused.stderr
     assert trusted.returncode == 0, trusted.stderr
+    assert again.returncode == 0, again.stderr
     assert set(authorizations(server)) == {f"Bearer {HELPER_KEY}"}
 
 

@@ -353,10 +353,15 @@ class ConsensusRunner:
             config = parse_config(session.config, source=f"{path} [config]")
         except ConfigError as error:
             raise SessionError(str(error)) from None
-        if own_providers:
+        sealed = seal_matches(session.config, session.providers_seal)
+        if own_providers:  # the user's own word: kept in the file, so it counts next time too
             config = replace(config, providers={**config.providers, **own_providers})
-        if not seal_matches(session.config, session.providers_seal):
+            tables = {name: spec.to_dict() for name, spec in own_providers.items()}
+            session.config["providers"] = {**session.config.get("providers", {}), **tables}
+        if not sealed:
             config = withhold_keys(config, path, trusted=own_providers or {})
+        if sealed or not any(p.keys_withheld for p in config.providers.values()):
+            session.providers_seal = seal_providers(session.config)
         if demo:
             config = config.with_demo_models()
         config = apply_base_url_override(config, base_url, environ or {}, api_key_env)

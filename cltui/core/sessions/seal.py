@@ -93,7 +93,8 @@ def withhold_keys(
         changed[name] = replace(spec, keys_withheld=(
             f"{source} was not written by cltui for this user (or its providers were edited), so "
             f"{which} is not sent to {spec.base_url} (provider '{name}'); if you trust it, give "
-            f"the config that defines it: cltui run CONFIG --resume {source}"
+            f"the config that defines it with --resume (cltui CONFIG --resume {source}, or "
+            f"cltui run CONFIG --resume {source})"
         ))  # fmt: skip
     if not changed:
         return config
