@@ -23,6 +23,9 @@ PANE_LEGEND = [
     ("✗", "failed: the reason is shown in the pane; press r there to retry"),
     ("↻", "retrying after a rate limit or server error"),
     ("■", "stopped: the round was cancelled; the partial text is kept and saved"),
+    ("✂", "cut off (max_tokens, or the stream ended early): kept, and marked so to the aggregator"),
+    ("~", "before a number: estimated from the text (the server sent no usage)"),
+    ("—", "a cost that is not known (a model without prices), never shown as $0.00"),
     (
         "fast",
         "many models stream fast at once: replies stream as plain text and become Markdown"
