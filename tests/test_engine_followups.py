@@ -31,7 +31,7 @@ from cltui.core.ranking import (
 )
 from cltui.core.runner import ConsensusRunner
 from cltui.core.session import Judgement
-from cltui.core.session_store import load_session, save_session
+from cltui.core.sessions.files import load_session, save_session
 from tests.support.scripted import Script, ScriptedBackend, consensus_config, until
 from tests.support.strategies import JUDGE, council_backend, judge_by, shown_pair
 

@@ -9,7 +9,7 @@ import pytest
 
 from cltui.core.engine import ConsensusEngine
 from cltui.core.providers.base import ChatRequest
-from cltui.core.session_store import load_session, save_session
+from cltui.core.sessions.files import load_session, save_session
 from tests.support.scripted import Script, ScriptedBackend, consensus_config, until
 from tests.support.strategies import JUDGE, council_responder, shown_pair
 

@@ -26,7 +26,7 @@ from cltui.core.judging import RETRY_PROMPT
 from cltui.core.preview import planned_calls
 from cltui.core.providers.base import ChatRequest
 from cltui.core.ranking import FUSION_HEADER
-from cltui.core.session_store import load_session, save_session
+from cltui.core.sessions.files import load_session, save_session
 from tests.support.scripted import EventLog, Script, ScriptedBackend, consensus_config
 from tests.support.strategies import (
     JUDGE,

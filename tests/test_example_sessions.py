@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cltui.core.session_store import load_session
+from cltui.core.sessions.files import load_session
 
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "sessions").glob("example-*.toml"))
 

@@ -12,7 +12,7 @@ import pytest
 import tomli_w
 from support.session_samples import sample_session
 
-from cltui.core.session_store import default_session_path, save_session
+from cltui.core.sessions.files import default_session_path, save_session
 from cltui.session_cli import export_main, sessions_main
 
 

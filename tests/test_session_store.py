@@ -11,7 +11,6 @@ import pytest
 import tomli_w
 from support.session_samples import HOSTILE_STRINGS, full_reply, sample_session
 
-from cltui.core import session_store
 from cltui.core.events import (
     JudgementMade,
     RankingReady,
@@ -24,20 +23,19 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.session import Judgement, Reply, Round, Session, Turn
-from cltui.core.session_store import (
-    SessionError,
-    SessionRecorder,
+from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.files import (
     default_session_path,
-    list_sessions,
     load_session,
-    resolve_session_ref,
     save_session,
     session_file_name,
-    session_from_dict,
-    session_to_dict,
-    session_to_toml,
-    title_from_prompt,
 )
+from cltui.core.sessions.from_data import session_from_dict
+from cltui.core.sessions.listing import list_sessions, resolve_session_ref
+from cltui.core.sessions.recorder import SessionRecorder
+from cltui.core.sessions.safe_text import title_from_prompt
+from cltui.core.sessions.to_data import session_to_dict
+from cltui.core.sessions.toml_text import session_to_toml
 
 
 @pytest.fixture
@@ -576,17 +574,3 @@ def test_resolve_session_ref(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None
         resolve_session_ref("some/where.toml", tmp)
     with pytest.raises(SessionError, match="no session given"):
         resolve_session_ref("  ", tmp)
-
-
-def test_module_has_no_textual_import() -> None:
-    assert "textual" not in session_store.__dict__
-
-
-def test_the_old_import_path_gives_the_very_objects_of_the_sessions_package() -> None:
-    from cltui.core.sessions import files, listing, recorder, toml_text
-
-    assert session_store.load_session is files.load_session
-    assert session_store.SessionRecorder is recorder.SessionRecorder
-    assert session_store.resolve_session_ref is listing.resolve_session_ref
-    assert session_store.session_to_toml is toml_text.session_to_toml
-    assert all(hasattr(session_store, name) for name in session_store.__all__)

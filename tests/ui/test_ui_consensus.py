@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cltui.core.events import AGGREGATOR_SLOT
 from cltui.core.messages import Usage
-from cltui.core.session_store import load_session
+from cltui.core.sessions.files import load_session
 from cltui.ui.messages import EngineEvent
 from tests.support.scripted import Gate, ScriptedBackend, answer
 from tests.ui.support import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Tabs
 
 from cltui.core.events import AGGREGATOR_SLOT
-from cltui.core.session_store import load_session
+from cltui.core.sessions.files import load_session
 from cltui.ui.screens.confirm import ConfirmScreen
 from cltui.ui.screens.help import HelpScreen
 from cltui.ui.screens.session_picker import SessionPicker

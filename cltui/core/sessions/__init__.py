@@ -9,7 +9,7 @@ The pieces, each in its own module:
 - `recorder`: `SessionRecorder`, the event sink that keeps the file current during a run.
 - `safe_text`: one-line display text, titles made from prompts, UTF-8 that never fails.
 - `listing`: the session picker's summaries and finding the file a user means.
+- `lock`: one writer per session file; `seal`: which endpoints a session may send keys to.
 
-`cltui.core.session_store` re-exports all of these names under the import path used before
-the split.
+Import from the module that defines a name; this package re-exports nothing.
 """

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from cltui.core.session_store import SessionSummary, list_sessions
+from cltui.core.sessions.listing import SessionSummary, list_sessions
 from cltui.ui.safe_text import one_line, plain
 
 
