@@ -67,19 +67,18 @@ def assert_one_line_error(result, path: Path, message: str) -> None:
     assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("case", sorted(HOSTILE_TOML))
-def test_hostile_toml_is_one_line_naming_the_key(case: str, tmp_path: Path) -> None:
-    text, message = HOSTILE_TOML[case]
-    path = tmp_path / f"{case}.toml"
-    path.write_text(text, encoding="utf-8")
-    result = run_cli("run", str(path), "--prompt", "q", "--dry-run", timeout=30)
-    assert_one_line_error(result, path, message)
+HOSTILE_FILES = {
+    **{f"{case}.toml": value for case, value in HOSTILE_TOML.items()},
+    **{f"{case}.json": value for case, value in HOSTILE_JSON.items()},
+}
 
 
-@pytest.mark.parametrize("case", sorted(HOSTILE_JSON))
-def test_hostile_input_json_is_one_line_naming_the_key(case: str, tmp_path: Path) -> None:
-    text, message = HOSTILE_JSON[case]
-    path = tmp_path / f"{case}.json"
+@pytest.mark.parametrize("name", sorted(HOSTILE_FILES))
+def test_a_hostile_config_or_input_json_is_one_line_naming_the_key(
+    name: str, tmp_path: Path
+) -> None:
+    text, message = HOSTILE_FILES[name]
+    path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     result = run_cli("run", str(path), "--prompt", "q", "--dry-run", timeout=30)
     assert_one_line_error(result, path, message)
