@@ -16,7 +16,6 @@ import os
 import sys
 from pathlib import Path
 
-from cltui.commands.common import for_people, one_line
 from cltui.core.config import ConfigError, ProviderSpec, load_config
 from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.config_choice import choose_config
@@ -29,13 +28,14 @@ from cltui.core.session import Turn, final_reply
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
 from cltui.core.settings import UserSettings, load_user_settings
-from cltui.progress import ProgressPrinter, printable
+from cltui.core.text import display, display_line
+from cltui.progress import ProgressPrinter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_SAVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(f"cltui: {one_line(message)}\n")
+    sys.stderr.write(f"cltui: {display_line(message)}\n")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -137,12 +137,12 @@ async def _dry_run(runner: ConsensusRunner, prompt: str) -> int:
         await runner.aclose()
     out = sys.stdout
     config = runner.config
-    out.write(f"strategy: {one_line(config.strategy)}\n")
-    out.write(f"models: {one_line(', '.join(m.name for m in config.models))}\n")
+    out.write(f"strategy: {display_line(config.strategy)}\n")
+    out.write(f"models: {display_line(', '.join(m.name for m in config.models))}\n")
     if config.aggregator:
-        out.write(f"aggregator: {one_line(config.aggregator.model.name)}\n")
+        out.write(f"aggregator: {display_line(config.aggregator.model.name)}\n")
     if config.strategy == "blender" and config.judge:
-        out.write(f"judge: {one_line(config.judge.name)} ({config.ranking})\n")
+        out.write(f"judge: {display_line(config.judge.name)} ({config.ranking})\n")
     out.write(f"rounds: {config.rounds}\n")
     out.write(f"calls per round: {plan.describe_round()}\n")
     worst = f" (up to {plan.worst_case} in the worst case)" if plan.worst_case > plan.total else ""
@@ -157,15 +157,15 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
     turn: Turn | None = None
     try:
         if runner.copied_from is not None:
-            example = one_line(str(runner.copied_from))
+            example = display_line(str(runner.copied_from))
             sys.stderr.write(f"continuing the example {example} in a copy\n")
         if runner.path is not None:
-            sys.stderr.write(f"session: {one_line(str(runner.path))}\n")
+            sys.stderr.write(f"session: {display_line(str(runner.path))}\n")
         await runner.fetch_credits()
         await runner.load_prices()
         for model in runner.unlisted_models():
             sys.stderr.write(
-                f"warning: {printable(model)} is not in the provider's model list "
+                f"warning: {display_line(model)} is not in the provider's model list "
                 "(a typo, or retired?); `cltui models --search` finds the current ids\n"
             )
         if runner.can_resume:
@@ -185,7 +185,7 @@ async def _run(runner: ConsensusRunner, args: argparse.Namespace, prompt: str | 
 def _answer(text: str) -> None:
     """The final answer on stdout, for people: the models' control characters shown as symbols,
     piped or not (`--json` gives the exact text)."""
-    sys.stdout.write(for_people(text) + "\n")
+    sys.stdout.write(display(text) + "\n")
 
 
 def _json(text: str) -> None:
@@ -200,7 +200,7 @@ def _warn_cut_off(turn: Turn) -> None:
     cut += [rnd.aggregate for rnd in turn.rounds if rnd.aggregate and rnd.aggregate.truncated]
     final = final_reply(turn)
     if final is not None and final.truncated:
-        reason = printable(final.error or "the answer is incomplete")
+        reason = display_line(final.error or "the answer is incomplete")
         sys.stderr.write(f"warning: the final answer was cut off ({reason})\n")
     elif cut:
         sys.stderr.write(
@@ -234,7 +234,7 @@ def _finish(runner: ConsensusRunner, turn: Turn | None, args: argparse.Namespace
             f" · {format_total_cost(totals)} (session {format_total_cost(whole)})\n"
         )
     if runner.path is not None and not unsaved and runner.recorder and runner.recorder.saves:
-        where = one_line(str(runner.path))
+        where = display_line(str(runner.path))
         sys.stderr.write(f"saved: {where}\n")
         if turn is not None and turn.status != "complete":
             sys.stderr.write(f"to try again from where it stopped: cltui run --resume {where}\n")

@@ -33,12 +33,6 @@ from cltui.core.session import Reply
 from cltui.core.text import display_line
 
 
-def printable(text: str) -> str:
-    """Model names and error texts are untrusted: one line, control characters shown as symbols
-    (`display_line`), so nothing in them acts on the terminal and nothing is hidden."""
-    return display_line(text)
-
-
 @dataclass(slots=True)
 class _Line:
     slot: str
@@ -70,7 +64,7 @@ class ProgressPrinter:
             return
         match event:
             case TurnStarted(turn=turn, prompt=prompt):
-                opening = printable(prompt.strip().splitlines()[0] if prompt.strip() else "")
+                opening = display_line(prompt.strip().splitlines()[0] if prompt.strip() else "")
                 self._write(f"turn {turn + 1}: {opening[:70]}")
             case RoundStarted(round=rnd, total_rounds=total, stage=stage):
                 self._flush_block()
@@ -79,9 +73,9 @@ class ProgressPrinter:
                 self._round_label = label if stage == "propose" else f"{label} · {stage}"
                 self._write(self._round_label)
             case ReplyStarted(slot=slot, model=model, role=role):
-                name = "aggregate" if slot == AGGREGATOR_SLOT else printable(model)
+                name = "aggregate" if slot == AGGREGATOR_SLOT else display_line(model)
                 if role not in ("proposer", "aggregator"):
-                    name = f"{role}: {printable(model)}"
+                    name = f"{role}: {display_line(model)}"
                 self._lines[slot] = _Line(slot, name)
                 self._show(slot)
             case ReplyDelta(slot=slot, text=text, reasoning=reasoning) if slot in self._lines:
@@ -96,19 +90,19 @@ class ProgressPrinter:
             case ReplyRetrying(slot=slot, delay=delay, reason=reason) if slot in self._lines:
                 line = self._lines[slot]
                 line.state = "retrying"
-                line.detail = f"in {delay:.0f} s: {printable(reason)[:80]}"
+                line.detail = f"in {delay:.0f} s: {display_line(reason)[:80]}"
                 self._show(slot)
             case ReplyWaiting(slot=slot, reason=reason, seconds=seconds) if slot in self._lines:
                 line = self._lines[slot]
                 line.state = "waiting"
-                line.detail = f"{printable(reason)[:80]}: {seconds:.0f} s"
+                line.detail = f"{display_line(reason)[:80]}: {seconds:.0f} s"
                 self._show(slot)
             case ReplyFinished(slot=slot, reply=reply) if slot in self._lines:
                 line = self._lines[slot]
                 line.state, line.detail = _finished_state(reply)
                 self._show(slot)
             case RankingReady(ranking=ranking, read=read, asked=asked, unit=unit):
-                self._write(f"  ranking: {printable(ranking_text(ranking, read, asked, unit))}")
+                self._write(f"  ranking: {display_line(ranking_text(ranking, read, asked, unit))}")
             case RoundFinished(agreement=agreement, stopped_early=stopped):
                 self._flush_block()
                 if agreement is not None:
@@ -119,7 +113,7 @@ class ProgressPrinter:
             case TurnFinished(status=status, error=error):
                 self._flush_block()
                 if status != "complete":
-                    reason = f": {printable(error)}" if error else ""
+                    reason = f": {display_line(error)}" if error else ""
                     self._write(f"turn {status}{reason}")
 
     def _save_state(self, event: SessionSaveFailed | SessionSaved) -> None:
@@ -127,12 +121,12 @@ class ProgressPrinter:
             if event.reason != self._save_failure:
                 self._save_failure = event.reason
                 self._write(
-                    f"NOT SAVED: {printable(event.path)}: {printable(event.reason)}"
+                    f"NOT SAVED: {display_line(event.path)}: {display_line(event.reason)}"
                     " (tried again after every reply)"
                 )
         elif self._save_failure:
             self._save_failure = ""
-            self._write(f"saved again: {printable(event.path)}")
+            self._write(f"saved again: {display_line(event.path)}")
 
     # -- drawing -------------------------------------------------------------------------------
 
@@ -192,8 +186,8 @@ def _finished_state(reply: Reply) -> tuple[str, str]:
         cost = format_cost(reply.cost, reply.cost_estimated)
         done = f"done in {seconds:.1f} s · {tokens} tokens · {cost}"
         if reply.truncated:
-            return "truncated", f"{done} · {printable(reply.error)}"
+            return "truncated", f"{done} · {display_line(reply.error)}"
         return "done", done
     # The line already names the model; provider errors start with it too.
     reason = (reply.error or reply.status).removeprefix(f"{reply.model}: ")
-    return reply.status, printable(reason)[:200]
+    return reply.status, display_line(reason)[:200]

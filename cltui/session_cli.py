@@ -18,7 +18,7 @@ from cltui.core.paths import sessions_dir
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import atomic_write_bytes, load_session
 from cltui.core.sessions.listing import SessionSummary, list_sessions, resolve_session_ref
-from cltui.core.sessions.safe_text import clean_line, encode_utf8
+from cltui.core.sessions.safe_text import encode_utf8
 from cltui.core.text import display, display_line, escape_json_text
 
 EXIT_OK = 0
@@ -31,7 +31,7 @@ EXPORT_FILE_MODE = 0o644
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
-    print(f"cltui: {clean_line(message)}", file=sys.stderr)
+    print(f"cltui: {display_line(message)}", file=sys.stderr)
     return code
 
 
@@ -60,14 +60,14 @@ def _summary_row(summary: SessionSummary) -> list[str]:
         title = "damaged: " + summary.error.split(": ", 1)[-1]
         return [_short_time(summary.updated_at), "damaged", "", "", title, summary.path.name]
     cost = summary.cost_text if summary.turns else "—"  # "+": a lower bound, some unknown
-    title = clean_line(summary.title) or "(untitled)"
+    title = display_line(summary.title) or "(untitled)"
     return [_short_time(summary.updated_at), summary.status, str(summary.turns), cost, title,
             summary.path.name]  # fmt: skip
 
 
 def _table(rows: list[list[str]]) -> str:
     header = ["UPDATED", "STATUS", "TURNS", "COST", "TITLE", "FILE"]
-    cells = [header] + [[clean_line(c) for c in row] for row in rows]
+    cells = [header] + [[display_line(c) for c in row] for row in rows]
     for row in cells:
         row[4] = _clip(row[4], TITLE_WIDTH)
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from cltui.core.config import BUILTIN_PROVIDERS, DEFAULT_PROVIDER, ConsensusConfig, ModelSpec
-from cltui.core.text import display, display_line, escape_json_text
+from cltui.core.text import display_line, escape_json_text
 
 if TYPE_CHECKING:
     from cltui.core.providers.client import OpenAIClient
@@ -43,22 +43,9 @@ class CommandError(Exception):
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
     """Print `cltui: message` on stderr and return `code`, for `return fail(...)`."""
-    sys.stderr.write(f"cltui: {one_line(message)}\n")
+    sys.stderr.write(f"cltui: {display_line(message)}\n")
     sys.stderr.flush()
     return code
-
-
-def one_line(text: str) -> str:
-    """Untrusted text for one line of output: `display_line` (control characters shown as
-    symbols, line breaks as spaces)."""
-    return display_line(text)
-
-
-def for_people(text: str) -> str:
-    """Untrusted text written for people (an answer, a Markdown export, a table): control
-    characters shown as symbols, to a terminal and to a pipe alike, so model text never acts on
-    whatever shows it later. Scripts that need the exact text use `--json`."""
-    return display(text)
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

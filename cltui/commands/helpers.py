@@ -21,12 +21,11 @@ from cltui.commands.common import (
     CommandError,
     build_registry,
     helper_client,
-    one_line,
     print_json,
     run_async,
 )
 from cltui.core.costs import format_cost
-from cltui.core.text import DisplayStream
+from cltui.core.text import DisplayStream, display_line
 
 if TYPE_CHECKING:
     from cltui.core.providers.base import RetryNotice, WaitNotice
@@ -93,8 +92,8 @@ def format_models_table(models: Sequence[ModelInfo]) -> str:
     header = ("ID", "NAME", "CONTEXT", "PROMPT/M", "COMPLETION/M")
     rows = [
         (
-            one_line(m.id),
-            _clip(one_line(m.name), NAME_WIDTH),
+            display_line(m.id),
+            _clip(display_line(m.name), NAME_WIDTH),
             f"{m.context_length:,}" if m.context_length else "-",
             per_million(m.prompt_price),
             per_million(m.completion_price),
@@ -202,7 +201,7 @@ async def _probe(args: argparse.Namespace) -> list[ProbeResult]:
             )
         gate = asyncio.Semaphore(max(1, args.concurrency))
         marks = _marks(sys.stdout)
-        width = max(len(one_line(m)) for m in models)
+        width = max(len(display_line(m)) for m in models)
 
         async def one(model: str) -> ProbeResult:
             async with gate:
@@ -232,7 +231,7 @@ async def probe_model(client: OpenAIClient, model: str) -> ProbeResult:
 def _reason(message: str, model: str) -> str:
     """The error sentence without the model name it starts with (the line names it already)."""
     prefix = f"{model}: "
-    return one_line(message[len(prefix) :] if message.startswith(prefix) else message)
+    return display_line(message[len(prefix) :] if message.startswith(prefix) else message)
 
 
 def _marks(stream: TextIO) -> tuple[str, str]:
@@ -245,7 +244,7 @@ def _marks(stream: TextIO) -> tuple[str, str]:
 
 
 def _print_probe_line(result: ProbeResult, marks: tuple[str, str], width: int) -> None:
-    name = one_line(result.model).ljust(width)
+    name = display_line(result.model).ljust(width)
     if result.ok:
         line = f"{marks[0]} {name}  {result.latency_ms} ms"
     else:
@@ -311,11 +310,11 @@ def _tell_retry(notice: RetryNotice | WaitNotice) -> None:
     from cltui.core.providers.base import WaitNotice  # light: no httpx behind it
 
     if isinstance(notice, WaitNotice):
-        sys.stderr.write(f"cltui: {one_line(notice.reason)}: waiting {notice.seconds:.0f} s\n")
+        sys.stderr.write(f"cltui: {display_line(notice.reason)}: waiting {notice.seconds:.0f} s\n")
         sys.stderr.flush()
         return
     sys.stderr.write(
-        f"cltui: {one_line(notice.reason)}; retrying in {notice.delay:.0f} s "
+        f"cltui: {display_line(notice.reason)}; retrying in {notice.delay:.0f} s "
         f"(attempt {notice.attempt} of {notice.max_attempts})\n"
     )
     sys.stderr.flush()

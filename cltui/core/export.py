@@ -27,9 +27,9 @@ from cltui.core.costs import (
 )
 from cltui.core.judging import round_ranking_text
 from cltui.core.session import Reply, Round, Session, Turn, final_reply
-from cltui.core.sessions.safe_text import clean_line, scrub_surrogates
+from cltui.core.sessions.safe_text import scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
-from cltui.core.text import display, escape_json_text
+from cltui.core.text import display, display_line, escape_json_text
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -48,7 +48,7 @@ REPLY_LEVEL = 4
 
 def escape_inline(text: str) -> str:
     """Text safe inside a heading or a table cell: one line, Markdown punctuation escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", clean_line(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", display_line(text))
 
 
 def _close_open_fence(text: str) -> str:

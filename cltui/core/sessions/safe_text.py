@@ -13,18 +13,11 @@ from cltui.core.text import display_line
 TITLE_LENGTH = 60
 
 
-def clean_line(text: str) -> str:
-    """One line of display text (`cltui.core.text.display_line`): control characters shown as
-    symbols, bidi overrides dropped, whitespace collapsed. Titles come from user prompts and other
-    people's files; they go on terminals."""
-    return display_line(text)
-
-
 def title_from_prompt(prompt: str) -> str:
     """A session title: the prompt's first non-blank line, cleaned, cut near 60 characters at a
     word boundary when there is one."""
-    line = next((ln for ln in prompt.splitlines() if clean_line(ln)), "")
-    title = clean_line(line)
+    line = next((ln for ln in prompt.splitlines() if display_line(ln)), "")
+    title = display_line(line)
     if len(title) <= TITLE_LENGTH:
         return title
     cut = title[: TITLE_LENGTH - 1]
