@@ -21,6 +21,7 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.messages import Usage
+from cltui.core.preview import planned_calls
 from cltui.core.providers.base import StreamChunk
 from cltui.core.providers.errors import (
     MissingKeyError,
@@ -333,7 +334,7 @@ async def test_plain_chat_is_one_call_per_turn_with_usage_cost_and_timing() -> N
     backend.once("m/solo", *answer("Again here", prompt_tokens=30, completion_tokens=2, cost=0.5))
     config = consensus_config(("m/solo",), aggregator=None, iterations=3)
     engine = engine_with(config, backend, log, prices=prices, clock=clock)
-    assert engine.planned_calls() == 1
+    assert planned_calls(engine.config).total == 1
 
     turn = await engine.run_turn("Hi\nthere")
 
@@ -421,7 +422,7 @@ async def test_reasoning_and_served_by_are_recorded() -> None:
 
 def test_planned_calls_counts_every_proposer_and_aggregate() -> None:
     config = consensus_config(("m/a", "m/b", "m/c"), iterations=2)
-    assert ConsensusEngine(config, ScriptedBackend().backend_for).planned_calls() == 12
+    assert planned_calls(config).total == 12
 
 
 @pytest.mark.parametrize("strategy", ["iterative", "moa", "blender", "council"])

@@ -77,10 +77,6 @@ class ConsensusEngine:
 
     # Turns -----------------------------------------------------------------------------------
 
-    def planned_calls(self) -> int:
-        """Calls one turn makes with this config when nothing fails (for a cost preview)."""
-        return self.strategy.planned_calls()
-
     @property
     def can_resume(self) -> bool:
         """Whether the last turn was cut off and can be finished with `resume`."""

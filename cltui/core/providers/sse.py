@@ -11,7 +11,6 @@ body right after their last `data:` line.
 from __future__ import annotations
 
 import codecs
-from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 
@@ -101,13 +100,3 @@ class SSEParser:
             )
         self._data = []
         self._event_type = ""
-
-
-async def aiter_sse(chunks: AsyncIterable[bytes]) -> AsyncIterator[SSEEvent]:
-    """Events from an async source of byte chunks, including a final unterminated event."""
-    parser = SSEParser()
-    async for chunk in chunks:
-        for event in parser.feed(chunk):
-            yield event
-    for event in parser.finish():
-        yield event

@@ -17,7 +17,6 @@ from cltui.core.agreement import should_stop as agreement_reached
 from cltui.core.config import ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call
 from cltui.core.engine.context import TurnContext, TurnFailed
-from cltui.core.preview import planned_calls
 from cltui.core.session import Reply, Round, Turn
 
 
@@ -32,14 +31,6 @@ class Strategy(ABC):
     @abstractmethod
     async def run(self, ctx: TurnContext) -> str:
         """Work the turn to its end and return the final answer; raise `TurnFailed` if it can't."""
-
-    def planned_calls(self) -> int:
-        """Calls one turn makes when nothing fails and nothing stops early (for cost previews).
-
-        `cltui.core.preview.planned_calls` is the one place the count is worked out, so the
-        preview a user sees and the engine can never disagree.
-        """
-        return planned_calls(self.config).total
 
     def retry_call(self, ctx: TurnContext, rnd: Round, slot: str) -> Call | None:
         """The call that re-runs one proposer of `rnd`, or None when the strategy can't."""
