@@ -158,25 +158,6 @@ async def bubble_best(candidates: Sequence[str], compare: Compare) -> tuple[str,
     return champion, made
 
 
-def bubble_best_from(
-    candidates: Sequence[str], verdicts: Mapping[tuple[str, str], str]
-) -> tuple[str, list[Judgement]]:
-    """`bubble_best` over known verdicts, keyed by (first, second): for replaying recorded
-    judgements and for tests. A missing pair counts as 'unparsed' (no decision)."""
-    if not candidates:
-        raise ValueError("bubble_best needs at least one candidate")
-    champion = candidates[0]
-    made: list[Judgement] = []
-    for challenger in candidates[1:]:
-        forward = verdicts.get((champion, challenger), "unparsed")
-        backward = verdicts.get((challenger, champion), "unparsed")
-        made.append(Judgement(champion, challenger, forward))
-        made.append(Judgement(challenger, champion, backward))
-        if challenger_wins(champion, challenger, forward, backward):
-            champion = challenger
-    return champion, made
-
-
 # --------------------------------------------------------------------------------------------
 # Council (peer review)
 
