@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cltui.core.config import parse_config  # noqa: E402
-from cltui.core.session import Reply, Round, Session, Turn  # noqa: E402
 from cltui.core.sessions.files import load_session, save_session  # noqa: E402
 from cltui.core.sessions.listing import list_sessions  # noqa: E402
+from cltui.core.sessions.model import Reply, Round, Session, Turn  # noqa: E402
 
 MODELS = [f"vendor/model-{i}" for i in range(8)]
 ANSWER = ("A realistic paragraph of an answer with **Markdown**, `code` and a list:\n- one\n- two\n"

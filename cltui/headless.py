@@ -24,9 +24,9 @@ from cltui.core.paths import sessions_dir
 from cltui.core.preview import format_preview, planned_calls
 from cltui.core.providers.keys import find_missing_key
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Turn, final_reply
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.listing import resolve_session_ref
+from cltui.core.sessions.model import Turn, final_reply
 from cltui.core.settings import UserSettings, load_user_settings
 from cltui.core.text import display, display_line
 from cltui.progress import ProgressPrinter

@@ -29,7 +29,7 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.judging import ranking_text
-from cltui.core.session import Reply
+from cltui.core.sessions.model import Reply
 from cltui.core.text import display_line
 
 

@@ -17,7 +17,7 @@ from cltui.core.costs import (
     session_totals,
     turn_totals,
 )
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from cltui.core.providers.errors import (
     RateLimitedError,
     StreamBrokenError,
 )
-from cltui.core.session import Round
+from cltui.core.sessions.model import Round
 from tests.support.scripted import (
     EventLog,
     FakeClock,

@@ -30,8 +30,8 @@ from cltui.core.ranking import (
     shuffle_for,
 )
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Judgement
 from cltui.core.sessions.files import load_session, save_session
+from cltui.core.sessions.model import Judgement
 from tests.support.scripted import Script, ScriptedBackend, consensus_config, until
 from tests.support.strategies import JUDGE, council_backend, judge_by, shown_pair
 

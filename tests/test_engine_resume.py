@@ -9,7 +9,7 @@ import pytest
 from cltui.core.engine import ConsensusEngine
 from cltui.core.events import AGGREGATOR_SLOT, Event, ReplyFinished, ReplyStarted, TurnFinished
 from cltui.core.providers.errors import ProviderDownError
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 from tests.support.scripted import EventLog, ScriptedBackend, consensus_config, until
 
 AGG = AGGREGATOR_SLOT

@@ -11,7 +11,7 @@ from support.session_samples import HOSTILE_STRINGS, sample_session
 
 from cltui.core.engine import ConsensusEngine
 from cltui.core.export import escape_inline, session_to_json, session_to_markdown
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 from cltui.core.sessions.to_data import session_to_dict
 from cltui.core.sessions.toml_text import session_to_toml
 from tests.support.scripted import ScriptedBackend, consensus_config

@@ -26,7 +26,7 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from cltui.core.session import Reply, Session, Turn
+from cltui.core.sessions.model import Reply, Session, Turn
 from cltui.progress import ProgressPrinter
 from tests.support.http_server import BackgroundServer, FakeOpenAI
 

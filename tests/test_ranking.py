@@ -26,7 +26,7 @@ from cltui.core.ranking import (
     parse_council_ranking,
     shuffle_for,
 )
-from cltui.core.session import Judgement
+from cltui.core.sessions.model import Judgement
 
 
 def bubble_best_from(

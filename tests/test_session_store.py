@@ -22,7 +22,6 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from cltui.core.session import Judgement, Reply, Round, Session, Turn
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import (
     default_session_path,
@@ -32,6 +31,7 @@ from cltui.core.sessions.files import (
 )
 from cltui.core.sessions.from_data import session_from_dict
 from cltui.core.sessions.listing import list_sessions, resolve_session_ref
+from cltui.core.sessions.model import Judgement, Reply, Round, Session, Turn
 from cltui.core.sessions.recorder import SessionRecorder
 from cltui.core.sessions.safe_text import title_from_prompt
 from cltui.core.sessions.to_data import session_to_dict

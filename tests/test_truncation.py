@@ -10,8 +10,8 @@ from typing import Any
 
 from cltui.core.engine.prompts import CUT_OFF_NOTE
 from cltui.core.export import session_to_markdown
-from cltui.core.session import Reply as SessionReply
 from cltui.core.sessions.files import load_session
+from cltui.core.sessions.model import Reply as SessionReply
 from cltui.ui.pane_state import PaneTitle, reply_notice, reply_state
 from tests.support.http_server import (
     DONE,

@@ -17,7 +17,7 @@ from typing import Any
 from cltui.commands.helpers import money
 from cltui.core.costs import Totals, format_cost, format_total_cost
 from cltui.core.preview import CostPreview, format_preview
-from cltui.core.session import Reply
+from cltui.core.sessions.model import Reply
 from cltui.progress import _finished_state
 from cltui.ui.pane_state import usage_line
 from cltui.ui.widgets.status_bar import _cost

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 
 
 @dataclass(frozen=True, slots=True)

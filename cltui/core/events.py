@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from cltui.core.session import Judgement, Reply, ReplyRole, Session
+from cltui.core.sessions.model import Judgement, Reply, ReplyRole, Session
 
 RESERVED = "\x1f"
 """Starts every reserved slot and separates a judge slot's parts; never in a model label."""

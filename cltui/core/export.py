@@ -26,7 +26,7 @@ from cltui.core.costs import (
     session_totals,
 )
 from cltui.core.judging import round_ranking_text
-from cltui.core.session import Reply, Round, Session, Turn, final_reply
+from cltui.core.sessions.model import Reply, Round, Session, Turn, final_reply
 from cltui.core.sessions.safe_text import scrub_surrogates
 from cltui.core.sessions.to_data import session_to_dict
 from cltui.core.text import display, display_line, escape_json_text

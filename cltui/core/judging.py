@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
 from cltui.core.messages import ChatMessage
-from cltui.core.session import Round
+from cltui.core.sessions.model import Round
 
 Verdict = Literal["first", "second", "both_good", "both_bad", "unparsed", "failed"]
 """What a comparison decided. `parse_verdict` gives the first five; `failed` marks a comparison

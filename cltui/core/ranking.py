@@ -22,7 +22,7 @@ from typing import Any
 
 from cltui.core.judging import CONVERSATION_NOTE, Verdict
 from cltui.core.messages import ChatMessage
-from cltui.core.session import Judgement
+from cltui.core.sessions.model import Judgement
 
 # --------------------------------------------------------------------------------------------
 # MaxWins

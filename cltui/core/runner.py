@@ -29,7 +29,6 @@ from cltui.core.preview import CostPreview, estimate_cost
 from cltui.core.providers.base import ChatBackend
 from cltui.core.providers.errors import ProviderError
 from cltui.core.providers.registry import ProviderRegistry
-from cltui.core.session import Reply, Session, Turn, new_session_id
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import (
     check_save_target,
@@ -40,6 +39,7 @@ from cltui.core.sessions.files import (
     write_session,
 )
 from cltui.core.sessions.lock import SessionLock, SessionLocked
+from cltui.core.sessions.model import Reply, Session, Turn, new_session_id
 from cltui.core.sessions.recorder import SessionRecorder
 from cltui.core.sessions.seal import seal_matches, seal_providers, withhold_keys
 from cltui.core.sessions.toml_text import TomlRenderer

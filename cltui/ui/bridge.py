@@ -17,7 +17,7 @@ from textual.message_pump import MessagePump
 
 from cltui.core.config import ConsensusConfig
 from cltui.core.events import CreditsChanged, Event, EventSink, ReplyDelta
-from cltui.core.session import Reply, Session, Turn
+from cltui.core.sessions.model import Reply, Session, Turn
 from cltui.ui.messages import EngineEvent
 
 

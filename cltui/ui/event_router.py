@@ -30,7 +30,7 @@ from cltui.core.events import (
     TurnStarted,
 )
 from cltui.core.preview import planned_calls
-from cltui.core.session import Round, Turn
+from cltui.core.sessions.model import Round, Turn
 from cltui.ui.history_cursor import aggregate_note
 from cltui.ui.messages import EngineEvent, PaneEvent
 from cltui.ui.pane_state import reply_state

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cltui.core.events import AGGREGATOR_SLOT
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 
 Position = tuple[int, int]
 """(turn, round), both 0-based. A turn without rounds has the one position (turn, 0)."""

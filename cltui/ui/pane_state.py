@@ -15,7 +15,7 @@ from typing import Literal
 from textual.content import Content
 
 from cltui.core.costs import format_cost, format_tokens
-from cltui.core.session import Reply
+from cltui.core.sessions.model import Reply
 from cltui.ui.safe_text import one_line, plain, styled
 
 PaneState = Literal[

@@ -12,7 +12,7 @@ from typing import Any
 
 from cltui.core.events import is_judge_slot, judge_slot
 from cltui.core.ranking import council_orders, parse_council_ranking
-from cltui.core.session import Judgement, Reply, Round
+from cltui.core.sessions.model import Judgement, Reply, Round
 
 RANKING_STRATEGIES = frozenset({"blender", "council"})
 """Strategies that rank the answers, and so get the ranking panel."""

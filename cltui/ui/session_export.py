@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cltui.core.export import session_to_markdown
-from cltui.core.session import Session
 from cltui.core.sessions.files import atomic_write_bytes, session_file_name
+from cltui.core.sessions.model import Session
 from cltui.core.sessions.safe_text import encode_utf8
 
 EXPORT_MODE = 0o644

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cltui.core.config import demo_config
-from cltui.core.session import Judgement, Reply, Round, Session, Turn
+from cltui.core.sessions.model import Judgement, Reply, Round, Session, Turn
 
 HOSTILE_STRINGS = {
     "triple_double_quotes": 'He said """hello""" and left',

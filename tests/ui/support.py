@@ -18,8 +18,8 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from cltui.core.config import ConsensusConfig
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.sessions.files import save_session
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 from cltui.ui.app import ConsensusApp
 from cltui.ui.bridge import RunnerSource
 from cltui.ui.screens.main import MainScreen

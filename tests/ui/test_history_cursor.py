@@ -12,7 +12,7 @@ from cltui.core.events import (
     ReplyStarted,
     judge_slot,
 )
-from cltui.core.session import Reply, Round, Session, Turn
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 from cltui.ui.event_router import ReviewSlots
 from cltui.ui.history_cursor import HistoryCursor, aggregate_note
 from cltui.ui.pane_layout import grid_columns, status_names

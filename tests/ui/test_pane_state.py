@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cltui.core.session import Reply
+from cltui.core.sessions.model import Reply
 from cltui.ui.pane_state import (
     RETRY_HINT,
     SPINNER,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cltui.core.session import Judgement
+from cltui.core.sessions.model import Judgement
 from cltui.ui.ranking_view import pairwise_matrix, verdict_text
 
 

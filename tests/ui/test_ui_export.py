@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cltui.core.session import Session, Turn
+from cltui.core.sessions.model import Session, Turn
 from cltui.ui.app import ConsensusApp
 from cltui.ui.keymap import APP_BINDINGS
 from cltui.ui.screens.help import key_table

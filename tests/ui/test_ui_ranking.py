@@ -16,7 +16,7 @@ from cltui.core.config import demo_config
 from cltui.core.events import AGGREGATOR_SLOT, RoundStarted, judge_slot
 from cltui.core.providers.demo import SPEED_ENV
 from cltui.core.runner import ConsensusRunner
-from cltui.core.session import Judgement, Reply
+from cltui.core.sessions.model import Judgement, Reply
 from cltui.ui.app import ConsensusApp
 from cltui.ui.bridge import RunnerSource
 from cltui.ui.messages import EngineEvent
@@ -218,7 +218,7 @@ async def test_hostile_names_are_shown_literally_in_the_ranking_views() -> None:
 
 
 async def test_an_unranked_round_shows_no_order_and_says_why() -> None:
-    from cltui.core.session import Round
+    from cltui.core.sessions.model import Round
 
     judgements = [Judgement("m/a", "m/b", "unparsed", raw="hmm"),
                   Judgement("m/b", "m/a", "failed")]  # fmt: skip

@@ -11,8 +11,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from cltui.core.session import Judgement
 from cltui.core.sessions.files import load_session, save_session
+from cltui.core.sessions.model import Judgement
 from cltui.ui.app import ConsensusApp
 from tests.support.scripted import ScriptedBackend
 from tests.ui.support import demo_models_config, finished_session, make_app

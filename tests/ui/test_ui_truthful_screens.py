@@ -10,8 +10,8 @@ from pathlib import Path
 from cltui.core.events import AGGREGATOR_SLOT
 from cltui.core.providers.base import StreamChunk
 from cltui.core.providers.errors import ProviderDownError
-from cltui.core.session import Reply, Round, Session, Turn
 from cltui.core.sessions.files import save_session
+from cltui.core.sessions.model import Reply, Round, Session, Turn
 from cltui.ui.widgets.prompt_input import PromptInput
 from tests.support.scripted import ScriptedBackend, consensus_config
 from tests.ui.support import demo_models_config, main_screen, make_app, settle

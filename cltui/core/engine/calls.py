@@ -26,7 +26,7 @@ from cltui.core.messages import ChatMessage, Usage
 from cltui.core.providers.base import NO_FINISH_REASON, ChatRequest, RetryNotice, WaitNotice
 from cltui.core.providers.errors import ProviderError
 from cltui.core.providers.results import estimated_usage
-from cltui.core.session import Reply, ReplyRole
+from cltui.core.sessions.model import Reply, ReplyRole
 
 logger = logging.getLogger(__name__)
 

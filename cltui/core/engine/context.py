@@ -14,7 +14,7 @@ from cltui.core.config import ConsensusConfig, ModelSpec
 from cltui.core.events import Event
 from cltui.core.messages import ChatMessage
 from cltui.core.providers.base import ChatBackend
-from cltui.core.session import Round, Session, Turn
+from cltui.core.sessions.model import Round, Session, Turn
 
 BackendResolver = Callable[[ModelSpec], ChatBackend]
 Clock = Callable[[], float]

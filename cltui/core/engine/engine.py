@@ -25,7 +25,7 @@ from cltui.core.engine.prompts import history_messages
 from cltui.core.engine.strategies import strategy_for
 from cltui.core.engine.strategies.base import place_reply
 from cltui.core.events import Event, EventSink, TurnFinished, TurnStarted
-from cltui.core.session import Reply, Session, SessionStatus, Turn, now_iso
+from cltui.core.sessions.model import Reply, Session, SessionStatus, Turn, now_iso
 from cltui.core.sessions.safe_text import title_from_prompt
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from cltui.core.config import AggregatorSpec, ModelSpec
 from cltui.core.messages import ChatMessage, Role
 from cltui.core.ranking import FUSION_HEADER, fusion_block
-from cltui.core.session import Reply, Turn
+from cltui.core.sessions.model import Reply, Turn
 
 CONSENSUS_PREFIX = "Consensus: "
 CUT_OFF_NOTE = "[cut off: this answer stopped before its end and is incomplete]"

@@ -1,6 +1,7 @@
 """Session files: how a `Session` becomes TOML on disk and comes back, exactly as written.
 
 The pieces, each in its own module:
+- `model`: the session itself, as plain data: turns, rounds, replies, judgements.
 - `errors`: `SessionError`, the one-line message every failure below is phrased as.
 - `to_data` / `from_data`: a session as plain tables and lists, and back with every field
   checked (DESIGN §6).

@@ -16,9 +16,9 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from cltui.core.session import Session, now_iso
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.from_data import session_from_dict
+from cltui.core.sessions.model import Session, now_iso
 from cltui.core.sessions.safe_text import encode_utf8
 from cltui.core.sessions.toml_text import TomlRenderer
 from cltui.core.text import display_line

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from cltui.core.session import SCHEMA_VERSION, Judgement, Reply, Round, Session, Turn
 from cltui.core.sessions.errors import SessionError
+from cltui.core.sessions.model import SCHEMA_VERSION, Judgement, Reply, Round, Session, Turn
 
 SESSION_STATUSES = ("running", "interrupted", "complete", "failed")
 SAVED_REPLY_STATUSES = ("ok", "truncated", "error", "cancelled", "partial")

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cltui.core.costs import Totals, format_total_cost, session_totals
-from cltui.core.session import Session
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import load_session
+from cltui.core.sessions.model import Session
 
 
 @dataclass(frozen=True, slots=True)

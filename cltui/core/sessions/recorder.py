@@ -14,9 +14,9 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from cltui.core.session import Session
 from cltui.core.sessions.errors import SessionError
 from cltui.core.sessions.files import remove_stale_temp_files, write_session
+from cltui.core.sessions.model import Session
 from cltui.core.sessions.safe_text import title_from_prompt
 from cltui.core.sessions.toml_text import TomlRenderer
 

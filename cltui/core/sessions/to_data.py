@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cltui.core.session import (
+from cltui.core.sessions.model import (
     SCHEMA_VERSION,
     Judgement,
     Reply,

@@ -20,7 +20,7 @@ from typing import Any
 
 import tomli_w
 
-from cltui.core.session import Session
+from cltui.core.sessions.model import Session
 from cltui.core.sessions.to_data import header_to_dict, turn_to_dict
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")

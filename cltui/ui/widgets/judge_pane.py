@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from cltui.core.events import judge_pair
-from cltui.core.session import Judgement, Reply
+from cltui.core.sessions.model import Judgement, Reply
 from cltui.core.text import display
 from cltui.ui.ranking_view import verdict_text
 from cltui.ui.safe_text import one_line, plain

@@ -37,7 +37,7 @@ from cltui.core.events import (
     TurnFinished,
     TurnStarted,
 )
-from cltui.core.session import Reply
+from cltui.core.sessions.model import Reply
 from cltui.ui.keymap import PANE_BINDINGS
 from cltui.ui.messages import PaneEvent
 from cltui.ui.pane_state import PaneState, PaneTitle, reply_notice, reply_state, usage_line

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cltui.core.judging import round_ranking_text
-from cltui.core.session import Reply, Round
+from cltui.core.sessions.model import Reply, Round
 from cltui.ui.ranking_view import (
     Matrix,
     council_rankings,

@@ -17,7 +17,7 @@ from cltui.core.agreement import should_stop as agreement_reached
 from cltui.core.config import ConsensusConfig, ModelSpec
 from cltui.core.engine.calls import Call
 from cltui.core.engine.context import TurnContext, TurnFailed
-from cltui.core.session import Reply, Round, Turn
+from cltui.core.sessions.model import Reply, Round, Turn
 
 
 class Strategy(ABC):

@@ -40,7 +40,7 @@ from cltui.core.judging import (
     retry_messages,
 )
 from cltui.core.ranking import RankEntry, bubble_best, max_wins
-from cltui.core.session import Judgement, Reply, Round
+from cltui.core.sessions.model import Judgement, Reply, Round
 
 RETRY_SEPARATOR = "\n\n[asked again for the verdict line]\n"
 """Joins the judge's first answer and its answer to the retry in `Judgement.raw`."""

@@ -32,7 +32,7 @@ from cltui.core.ranking import (
     mean_ranks,
     parse_council_ranking,
 )
-from cltui.core.session import Reply, Round
+from cltui.core.sessions.model import Reply, Round
 
 RANKING_NOTE = "Peer review (mean rank given by the models, 1 is best): "
 

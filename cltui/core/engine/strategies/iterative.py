@@ -12,7 +12,7 @@ from cltui.core.engine.context import TurnContext
 from cltui.core.engine.prompts import aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
-from cltui.core.session import Round
+from cltui.core.sessions.model import Round
 
 
 class IterativeStrategy(RoundsStrategy):

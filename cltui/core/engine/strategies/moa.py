@@ -21,7 +21,7 @@ from cltui.core.engine.prompts import aggregator_messages
 from cltui.core.engine.strategies.base import check_quorum
 from cltui.core.engine.strategies.rounds import RoundsStrategy, ok_answers
 from cltui.core.ranking import moa_messages
-from cltui.core.session import Reply, Round
+from cltui.core.sessions.model import Reply, Round
 
 
 class MoaStrategy(RoundsStrategy):

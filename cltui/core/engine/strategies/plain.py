@@ -10,7 +10,7 @@ from cltui.core.engine.context import TurnContext, TurnFailed
 from cltui.core.engine.prompts import proposer_messages
 from cltui.core.engine.strategies.base import Strategy, place_reply
 from cltui.core.events import RoundFinished, RoundStarted
-from cltui.core.session import Reply, Round, Turn
+from cltui.core.sessions.model import Reply, Round, Turn
 
 
 class PlainChatStrategy(Strategy):

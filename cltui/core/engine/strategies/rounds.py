@@ -21,7 +21,7 @@ from cltui.core.engine.prompts import answer_text, improvement_messages, propose
 from cltui.core.engine.strategies.base import Strategy, place_reply
 from cltui.core.events import AGGREGATOR_SLOT, RoundFinished, RoundStarted
 from cltui.core.messages import ChatMessage
-from cltui.core.session import Reply, Round
+from cltui.core.sessions.model import Reply, Round
 
 AggregatorMessages = Callable[[ModelSpec], Sequence[ChatMessage]]
 """Builds the aggregator's messages for the aggregator or its fallback model."""
