@@ -16,15 +16,15 @@ from cltui.core.judging import judge_messages, parse_verdict
 from cltui.core.messages import ChatMessage
 from cltui.core.providers.base import ChatRequest, StreamChunk
 from cltui.core.providers.client import OpenAIClient
-from cltui.core.providers.demo import DEMO_MODELS, DemoTransport, speed_from_env
-from cltui.core.providers.demo_points import bank
-from cltui.core.providers.demo_question import analyse
-from cltui.core.providers.demo_text import Prompt, compose, points_in, split_tokens, topic_words
 from cltui.core.providers.errors import (
     ModelNotFoundError,
     ProviderDownError,
     StreamBrokenError,
 )
+from cltui.demo.points import bank
+from cltui.demo.question import analyse
+from cltui.demo.server import DEMO_MODELS, DemoTransport, speed_from_env
+from cltui.demo.text import Prompt, compose, points_in, split_tokens, topic_words
 
 SPEED = 1000.0
 CODE_QUESTION = "How do I write a Python function that parses CSV files?"

@@ -21,7 +21,6 @@ from cltui.core.judging import (
 )
 from cltui.core.messages import ChatMessage
 from cltui.core.providers.base import ChatRequest
-from cltui.core.providers.demo_text import compose
 from cltui.core.providers.errors import ProviderDownError
 from cltui.core.ranking import (
     COUNCIL_SYSTEM,
@@ -32,6 +31,7 @@ from cltui.core.ranking import (
 from cltui.core.runner import ConsensusRunner
 from cltui.core.sessions.files import load_session, save_session
 from cltui.core.sessions.model import Judgement
+from cltui.demo.text import compose
 from tests.support.scripted import Script, ScriptedBackend, consensus_config, until
 from tests.support.strategies import JUDGE, council_backend, judge_by, shown_pair
 

@@ -16,7 +16,7 @@ from cltui.core.judging import (
 )
 from cltui.core.messages import ChatMessage
 from cltui.core.preview import judge_calls
-from cltui.core.providers.demo_text import compose
+from cltui.demo.text import compose
 
 CLEAN = [
     ("Verdict: A", "first"),

@@ -11,7 +11,6 @@ from cltui.core.engine.prompts import responses_block
 from cltui.core.judging import ordered_pairs
 from cltui.core.messages import ChatMessage
 from cltui.core.preview import judge_calls
-from cltui.core.providers.demo_text import compose
 from cltui.core.ranking import (
     FUSION_HEADER,
     MOA_SYSTEM,
@@ -27,6 +26,7 @@ from cltui.core.ranking import (
     shuffle_for,
 )
 from cltui.core.sessions.model import Judgement
+from cltui.demo.text import compose
 
 
 def bubble_best_from(

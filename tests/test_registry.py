@@ -146,9 +146,9 @@ async def test_demo_provider_gets_the_demo_transport(monkeypatch: pytest.MonkeyP
                 },
             )
 
-    stand_in = types.ModuleType("cltui.core.providers.demo")
+    stand_in = types.ModuleType("cltui.demo.server")
     stand_in.DemoTransport = StandInTransport  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "cltui.core.providers.demo", stand_in)
+    monkeypatch.setitem(sys.modules, "cltui.demo.server", stand_in)
     async with ProviderRegistry(BUILTIN_PROVIDERS, environ={}) as registry:
         openrouter = registry.client("openrouter")
         assert StandInTransport.created == 0

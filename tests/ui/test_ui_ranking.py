@@ -14,9 +14,9 @@ from textual.app import App, ComposeResult
 
 from cltui.core.config import demo_config
 from cltui.core.events import AGGREGATOR_SLOT, RoundStarted, judge_slot
-from cltui.core.providers.demo import SPEED_ENV
 from cltui.core.runner import ConsensusRunner
 from cltui.core.sessions.model import Judgement, Reply
+from cltui.demo.server import SPEED_ENV
 from cltui.ui.app import ConsensusApp
 from cltui.ui.bridge import RunnerSource
 from cltui.ui.messages import EngineEvent

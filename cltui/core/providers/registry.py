@@ -71,7 +71,7 @@ class ProviderRegistry:
         api_key, key_hint = self._key_for(spec)
         transport: httpx.AsyncBaseTransport | None = None
         if spec.kind == "demo":
-            from cltui.core.providers.demo import DemoTransport  # only demo runs need it
+            from cltui.demo.server import DemoTransport  # only demo runs need it
 
             transport = DemoTransport()
         created = OpenAIClient(

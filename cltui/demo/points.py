@@ -14,7 +14,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from cltui.core.providers.demo_question import (
+from cltui.demo.question import (
     Question,
     base_form,
     capitalize,

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from cltui.core.providers.demo_text import Answer, Style, compose, split_tokens, stable_seed
+from cltui.demo.text import Answer, Style, compose, split_tokens, stable_seed
 
 SPEED_ENV = "CLTUI_DEMO_SPEED"
 PROVIDER_NAME = "cltui demo"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from cltui.core.providers.demo_points import (
+from cltui.demo.points import (
     CORE_POINTS,
     PHASES,
     PITFALLS,
@@ -28,7 +28,7 @@ from cltui.core.providers.demo_points import (
     compare_rows,
     slots,
 )
-from cltui.core.providers.demo_question import (
+from cltui.demo.question import (
     STOPWORDS,
     Question,
     analyse,
