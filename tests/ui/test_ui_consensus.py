@@ -50,7 +50,19 @@ async def test_panes_stream_concurrently_and_the_aggregate_fills(tmp_path: Path)
         assert "65 tok" in status
         assert "turn $0.006" in status
         assert "Beta starts and finishes." in panes["m/b"].query_one("#reply-text").source
-    assert any(isinstance(m, EngineEvent) for m in seen)
+    # The screen got the engine's events in the engine's order (each once; deltas aside):
+    # both proposers start together, the held one finishes last, saves follow their causes.
+    events = {id(m.event): m.event for m in seen if isinstance(m, EngineEvent)}
+    sequence = [(type(e).__name__, getattr(e, "slot", "")) for e in events.values()]
+    sequence = [step for step in sequence if step[0] not in ("ReplyDelta", "CreditsChanged")]
+    assert sequence == [
+        ("TurnStarted", ""), ("SessionSaved", ""), ("RoundStarted", ""),
+        ("ReplyStarted", "m/a"), ("ReplyStarted", "m/b"),
+        ("ReplyFinished", "m/a"), ("SessionSaved", ""),
+        ("ReplyFinished", "m/b"), ("SessionSaved", ""),
+        ("ReplyStarted", AGGREGATOR_SLOT), ("ReplyFinished", AGGREGATOR_SLOT), ("SessionSaved", ""),
+        ("RoundFinished", ""), ("SessionSaved", ""), ("TurnFinished", ""), ("SessionSaved", ""),
+    ]  # fmt: skip
 
 
 async def test_a_follow_up_continues_the_conversation(tmp_path: Path) -> None:
