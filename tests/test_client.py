@@ -13,7 +13,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 
-import httpx
 import pytest
 
 from cltui.core.config import ProviderSpec
@@ -43,7 +42,6 @@ from tests.support.http_server import (
     DROP,
     KEEPALIVE,
     STALL,
-    BackgroundServer,
     FakeOpenAI,
     Pause,
     Reply,
@@ -906,30 +904,3 @@ async def test_free_window_slides() -> None:
         pass
     assert len(waits) == 1
 
-
-def test_fake_endpoint_serves_from_a_thread_for_sync_callers() -> None:
-    """The background server is what subprocess tests point `--base-url` at."""
-    with BackgroundServer(FakeOpenAI(models=("fake/one",))) as running:
-        models = httpx.get(f"{running.base_url}/models", timeout=5).json()
-        with httpx.stream(
-            "POST",
-            f"{running.base_url}/chat/completions",
-            json={
-                "model": "fake/one",
-                "stream": True,
-                "messages": [{"role": "user", "content": "q"}],
-            },
-            timeout=5,
-        ) as response:
-            body = response.read().decode()
-        second = asyncio.run(_stream_once(running.base_url))
-    assert [m["id"] for m in models["data"]] == ["fake/one"]
-    assert body.startswith(": OPENROUTER PROCESSING") and body.endswith("data: [DONE]\n\n")
-    assert second == FakeOpenAI().answer_for("fake/one", "q")
-    assert len(running.requests) == 3
-
-
-async def _stream_once(base_url: str) -> str:
-    spec = ProviderSpec("local", base_url, None)
-    async with OpenAIClient(spec, api_key=None) as client:
-        return text_of([c async for c in client.stream_chat(request("fake/one", "q"))])
