@@ -13,7 +13,7 @@ from cltui import cli
 from cltui.core.config import ConfigError, load_config
 from cltui.core.config.limits import MAX_TEXT_CHARS
 from cltui.core.sessions.files import load_session
-from tests.test_headless import run_cli
+from tests.support.cli import run_cli
 
 PAIR = '[[models]]\nid = "a/b"\n[[models]]\nid = "c/d"\n[aggregator]\nmodel = "e/f"\n'
 

@@ -27,21 +27,11 @@ from cltui.core.events import (
 )
 from cltui.core.sessions.model import Reply, Session, Turn
 from cltui.progress import ProgressPrinter
+from tests.support.cli import run_cli
 from tests.support.http_server import BackgroundServer, FakeOpenAI
 
 FIXED_REPLY_KEYS = {"model", "status", "content", "prompt_tokens", "completion_tokens", "cost",
                     "ttft_ms", "duration_ms"}  # fmt: skip
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
-    environment = {**os.environ, "CLTUI_DEMO_SPEED": "1000", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "cltui", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def only_session(directory: Path) -> Path:

@@ -12,8 +12,9 @@ from typing import Any
 
 from cltui.core.export import session_to_markdown
 from cltui.core.sessions.files import load_session
+from tests.support.cli import run_cli
 from tests.support.http_server import BackgroundServer, FakeOpenAI
-from tests.test_headless import only_session, run_cli
+from tests.test_headless import only_session
 
 MODELS = "".join(f'[[models]]\nid = "fake/{name}"\n' for name in ("alpha", "beta", "gamma"))
 

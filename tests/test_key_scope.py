@@ -8,9 +8,7 @@ line naming where it came from (exit 2) before any request.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ import pytest
 from cltui.core.config import ProviderSpec
 from cltui.core.providers.client import OpenAIClient
 from cltui.core.providers.errors import UnsupportedError
+from tests.support.cli import run_cli
 from tests.support.http_server import BackgroundServer, FakeOpenAI, ScriptedServer
 
 OPENROUTER_KEY = "sk-or-v1-" + "0penR0uter" * 5
@@ -27,18 +26,6 @@ CONFIG = (
     '[[models]]\nid = "fake/alpha"\n[[models]]\nid = "fake/beta"\n'
     '[aggregator]\nmodel = "fake/gamma"\n'
 )
-
-
-def cltui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "cltui", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-    )
 
 
 @pytest.fixture
@@ -52,9 +39,9 @@ def test_base_url_runs_without_any_key_and_never_gets_the_openrouter_key(
     config: Path, tmp_path: Path
 ) -> None:
     with BackgroundServer(FakeOpenAI()) as server:
-        keyless = cltui("run", str(config), "--prompt", "q", "--base-url", server.base_url,
+        keyless = run_cli("run", str(config), "--prompt", "q", "--base-url", server.base_url,
                         "--sessions-dir", str(tmp_path / "s1"))  # fmt: skip
-        with_key = cltui("run", str(config), "--prompt", "q", "--base-url", server.base_url,
+        with_key = run_cli("run", str(config), "--prompt", "q", "--base-url", server.base_url,
                          "--sessions-dir", str(tmp_path / "s2"),
                          env={"OPENROUTER_API_KEY": OPENROUTER_KEY})  # fmt: skip
         requests = list(server.requests)
@@ -69,7 +56,7 @@ def test_base_url_runs_without_any_key_and_never_gets_the_openrouter_key(
 
 def test_api_key_env_names_the_key_for_the_base_url(config: Path, tmp_path: Path) -> None:
     with BackgroundServer(FakeOpenAI()) as server:
-        result = cltui("run", str(config), "--prompt", "q", "--base-url", server.base_url,
+        result = run_cli("run", str(config), "--prompt", "q", "--base-url", server.base_url,
                        "--api-key-env", "MY_LOCAL_KEY", "--sessions-dir", str(tmp_path),
                        env={"MY_LOCAL_KEY": LOCAL_KEY,
                             "OPENROUTER_API_KEY": OPENROUTER_KEY})  # fmt: skip
@@ -112,12 +99,12 @@ def one_line_exit_2(result: subprocess.CompletedProcess[str]) -> str:
     ],
 )
 def test_bad_base_url_flag_is_one_line_naming_the_flag(url: str, config: Path) -> None:
-    line = one_line_exit_2(cltui("run", str(config), "--prompt", "q", "--base-url", url))
+    line = one_line_exit_2(run_cli("run", str(config), "--prompt", "q", "--base-url", url))
     assert "--base-url" in line
 
 
 def test_bad_port_in_the_environment_names_the_variable(config: Path) -> None:
-    result = cltui("run", str(config), "--prompt", "q",
+    result = run_cli("run", str(config), "--prompt", "q",
                    env={"OPENROUTER_BASE_URL": "http://127.0.0.1:70000/v1",
                         "OPENROUTER_API_KEY": OPENROUTER_KEY})  # fmt: skip
     line = one_line_exit_2(result)
@@ -131,20 +118,20 @@ def test_bad_port_in_a_provider_table_names_the_file_and_key(tmp_path: Path) -> 
         '[providers.local]\nbase_url = "http://127.0.0.1:123456/v1"\n',
         encoding="utf-8",
     )
-    line = one_line_exit_2(cltui("run", str(path), "--prompt", "q"))
+    line = one_line_exit_2(run_cli("run", str(path), "--prompt", "q"))
     assert str(path) in line and "providers.local.base_url" in line and "65535" in line
 
 
 def test_credentials_in_a_url_are_refused_and_never_printed(tmp_path: Path) -> None:
     with BackgroundServer(FakeOpenAI()) as server:
         with_password = server.base_url.replace("://", "://alice:hunter2@")
-        flag = cltui("models", "--base-url", with_password)
+        flag = run_cli("models", "--base-url", with_password)
         path = tmp_path / "c.toml"
         path.write_text(
             f'[[models]]\nid = "m"\nprovider = "p"\n[providers.p]\nbase_url = "{with_password}"\n',
             encoding="utf-8",
         )
-        in_file = cltui("run", str(path), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+        in_file = run_cli("run", str(path), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
         requests = list(server.requests)
     for result, where in ((flag, "--base-url"), (in_file, "providers.p.base_url")):
         line = one_line_exit_2(result)
@@ -165,14 +152,14 @@ def test_a_session_file_pointing_openrouter_elsewhere_never_gets_the_key(
     proxy = {"OPENROUTER_API_KEY": OPENROUTER_KEY}
     with BackgroundServer(FakeOpenAI()) as server:
         proxy["OPENROUTER_BASE_URL"] = server.base_url
-        first = cltui("run", str(config), "--prompt", "q", "--save", str(session), env=proxy)
+        first = run_cli("run", str(config), "--prompt", "q", "--save", str(session), env=proxy)
         assert first.returncode == 0, first.stderr
         assert server.base_url in session.read_text(encoding="utf-8")
         server.requests.clear()
-        refused = cltui("run", "--resume", str(session), "--prompt", "more",
+        refused = run_cli("run", "--resume", str(session), "--prompt", "more",
                         env={"OPENROUTER_API_KEY": OPENROUTER_KEY})  # fmt: skip
         sent = list(server.requests)
-        allowed = cltui("run", "--resume", str(session), "--prompt", "more", env=proxy)
+        allowed = run_cli("run", "--resume", str(session), "--prompt", "more", env=proxy)
         after = list(server.requests)
     assert refused.returncode == 2, refused.stderr
     assert "sent only to OpenRouter" in refused.stderr and OPENROUTER_KEY not in refused.stderr

@@ -10,11 +10,10 @@ provider that a foreign session re-points.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import run_cli
 from tests.support.http_server import BackgroundServer, FakeOpenAI
 
 HELPER_KEY = "helper-" + "s3cret" * 5
@@ -32,12 +31,9 @@ def config_text(base_url: str, key_env: str | None = "HELPER_KEY") -> str:
 
 
 def cltui(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ, "PYTHONIOENCODING": "utf-8", "CLTUI_CONFIG_DIR": str(home),
-        "HELPER_KEY": HELPER_KEY, "GITHUB_TOKEN": GITHUB_TOKEN,
-    }  # fmt: skip
-    return subprocess.run([sys.executable, "-m", "cltui", *args], env=environment,
-                          capture_output=True, text=True, encoding="utf-8", timeout=60)  # fmt: skip
+    """The command line as the user whose config folder is `home`, with two secrets exported."""
+    secrets = {"HELPER_KEY": HELPER_KEY, "GITHUB_TOKEN": GITHUB_TOKEN}
+    return run_cli(*args, env={"CLTUI_CONFIG_DIR": str(home), **secrets})
 
 
 def authorizations(server: BackgroundServer) -> list[str | None]:

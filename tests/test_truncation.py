@@ -13,6 +13,7 @@ from cltui.core.export import session_to_markdown
 from cltui.core.sessions.files import load_session
 from cltui.core.sessions.model import Reply as SessionReply
 from cltui.ui.pane_state import PaneTitle, reply_notice, reply_state
+from tests.support.cli import run_cli
 from tests.support.http_server import (
     DONE,
     BackgroundServer,
@@ -23,7 +24,7 @@ from tests.support.http_server import (
     sse_event,
     usage_chunk,
 )
-from tests.test_headless import only_session, run_cli
+from tests.test_headless import only_session
 
 CONFIG = """
 iterations = 0

@@ -6,9 +6,7 @@ The server here is real (127.0.0.1) and, like llama.cpp, streams no usage at all
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +19,7 @@ from cltui.core.sessions.model import Reply
 from cltui.progress import _finished_state
 from cltui.ui.pane_state import usage_line
 from cltui.ui.widgets.status_bar import _cost
+from tests.support.cli import run_cli
 from tests.support.http_server import (
     DONE,
     DROP,
@@ -46,14 +45,6 @@ def no_usage_server(request: RecordedRequest) -> HttpReply:
     return HttpReply.sse(*chunks, chat_chunk("", finish_reason="stop"), DONE)
 
 
-def cltui(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cltui", *args],
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        capture_output=True, text=True, encoding="utf-8", timeout=60,
-    )  # fmt: skip
-
-
 def local_config(path: Path, base_url: str) -> Path:
     path.write_text(
         'iterations = 0\n[[models]]\nid = "local/a"\nprovider = "local"\n'
@@ -72,7 +63,7 @@ def run_local(
     round's replies as saved."""
     with BackgroundServer(handler) as server:
         config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+        result = run_cli("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
     assert result.returncode == 0, result.stderr
     (session,) = (tmp_path / "s").glob("*.toml")
     doc = tomllib.loads(session.read_text(encoding="utf-8"))
@@ -82,7 +73,7 @@ def run_local(
 def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_path: Path) -> None:
     with BackgroundServer(no_usage_server) as server:
         config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "Why is the sky blue?",
+        result = run_cli("run", str(config), "--prompt", "Why is the sky blue?",
                        "--sessions-dir", str(tmp_path / "s"))  # fmt: skip
         chats = [r for r in server.requests if r.route == "/chat/completions"]
     assert result.returncode == 0, result.stderr
@@ -98,10 +89,10 @@ def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_pat
         assert "cost" not in reply  # unknown, not zero
     assert "~15 tokens" in result.stderr
     assert "$0.00" not in result.stderr and "$0.0" not in result.stderr
-    exported = cltui("export", str(session), "--format", "md")
+    exported = run_cli("export", str(session), "--format", "md")
     assert exported.returncode == 0, exported.stderr
     assert "~" in exported.stdout and "$0.00" not in exported.stdout
-    listing = cltui("sessions", "--sessions-dir", str(tmp_path / "s"))
+    listing = run_cli("sessions", "--sessions-dir", str(tmp_path / "s"))
     assert listing.returncode == 0, listing.stderr
     assert "—" in listing.stdout and "$0.00" not in listing.stdout
 
@@ -109,7 +100,7 @@ def test_usage_a_server_does_not_send_is_estimated_marked_and_never_free(tmp_pat
 def test_usage_the_server_sends_is_not_marked_as_an_estimate(tmp_path: Path) -> None:
     with BackgroundServer(FakeOpenAI()) as server:
         config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+        result = run_cli("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
     assert result.returncode == 0, result.stderr
     (session,) = (tmp_path / "s").glob("*.toml")
     doc = tomllib.loads(session.read_text(encoding="utf-8"))
@@ -179,7 +170,7 @@ def strict_server(request: RecordedRequest) -> HttpReply:
 def test_a_server_that_refuses_the_usage_request_is_asked_without_it(tmp_path: Path) -> None:
     with BackgroundServer(strict_server) as server:
         config = local_config(tmp_path / "c.toml", server.base_url)
-        result = cltui("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
+        result = run_cli("run", str(config), "--prompt", "q", "--sessions-dir", str(tmp_path / "s"))
         asked = [("stream_options" in r.json()) for r in server.requests
                  if r.route == "/chat/completions"]  # fmt: skip
     assert result.returncode == 0, result.stderr
